@@ -1,0 +1,391 @@
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in with an email address (there is no username)."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="network_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        profile = getattr(self, "profile", None)
+        if profile is not None and profile.display_name:
+            return profile.display_name
+        return self.email.split("@", 1)[0]
+
+
+class Sector(models.Model):
+    """A seeded taxonomy entry: AgriTech, FinTech, Cybersecurity, …"""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Language(models.Model):
+    """A spoken language, identified by its ISO 639 code."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone. Choose one such as Asia/Karachi or America/Los_Angeles."),
+            params={"value": value},
+        )
+
+
+def photo_upload_to(instance: Profile, filename: str) -> str:
+    # The stored name never carries the uploader's file name.
+    return f"photos/{uuid.uuid4().hex}.jpg"
+
+
+class ProfileQuerySet(models.QuerySet["Profile"]):
+    def listed(self) -> ProfileQuerySet:
+        """Profiles of active members, as the directory lists them."""
+        return self.filter(user__is_active=True)
+
+
+class Profile(models.Model):
+    class ContactVisibility(models.TextChoices):
+        INTRODUCED = "introduced", _("Only members I have been introduced to")
+        MEMBERS = "members", _("All signed-in members")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(_("name"), max_length=120)
+    headline = models.CharField(_("headline"), max_length=160, blank=True)
+    bio = models.TextField(_("about"), max_length=4000, blank=True)
+    photo = models.ImageField(_("photo"), upload_to=photo_upload_to, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Karachi", validators=[validate_timezone])
+    languages = models.ManyToManyField(Language, blank=True, related_name="profiles", verbose_name=_("languages"))
+    sectors = models.ManyToManyField(Sector, blank=True, related_name="profiles", verbose_name=_("sectors"))
+    skills = models.CharField(
+        _("skills"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated, e.g. Django, product strategy, B2B sales"),
+    )
+    website = models.URLField(_("website"), blank=True)
+    linkedin = models.URLField(_("LinkedIn"), blank=True)
+    github = models.URLField(_("GitHub"), blank=True)
+    lives_abroad = models.BooleanField(_("I live outside Pakistan"), default=False)
+    is_mentor = models.BooleanField(_("I mentor founders"), default=False)
+    is_founder = models.BooleanField(_("I am a founder"), default=False)
+    is_investor = models.BooleanField(_("I invest in startups"), default=False)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_visibility = models.CharField(
+        _("who may see my contact details"),
+        max_length=20,
+        choices=ContactVisibility.choices,
+        default=ContactVisibility.INTRODUCED,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name", "id"]
+        indexes = [
+            models.Index(fields=["country", "display_name"]),
+            models.Index(fields=["display_name", "id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact_visibility__in=["introduced", "members"]),
+                name="network_profile_contact_visibility_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("network:member-detail", args=[self.user_id])
+
+    @property
+    def skill_list(self) -> list[str]:
+        return [s.strip() for s in self.skills.split(",") if s.strip()]
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.display_name and self.headline and self.country)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        STARTUP = "startup", _("Startup")
+        INCUBATOR = "incubator", _("Incubator")
+        CENTRE = "centre", _("Centre of excellence")
+        TECH_PARK = "tech_park", _("Tech park")
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(max_length=160, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    description = models.TextField(_("description"), max_length=6000, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = CountryField(_("country"), default="PK")
+    founded_year = models.PositiveSmallIntegerField(
+        _("year founded"), null=True, blank=True, validators=[MinValueValidator(1947), MaxValueValidator(2100)]
+    )
+    sectors = models.ManyToManyField(Sector, blank=True, related_name="organisations", verbose_name=_("sectors"))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organisations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["startup", "incubator", "centre", "tech_park"]),
+                name="network_organisation_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("network:organisation-detail", args=[self.slug])
+
+    @property
+    def is_incubator_like(self) -> bool:
+        return self.kind != self.Kind.STARTUP
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    title = models.CharField(_("title"), max_length=100, blank=True, help_text=_("e.g. CTO, programme manager"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="network_membership_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "admin", "member"]), name="network_membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in {self.Role.OWNER, self.Role.ADMIN}
+
+
+class IntroductionQuerySet(models.QuerySet["Introduction"]):
+    def open(self, *, now: datetime | None = None) -> IntroductionQuerySet:
+        """Pending requests that have not yet passed their expiry time."""
+        now = now or timezone.now()
+        return self.filter(status=Introduction.Status.PENDING, expires_at__gt=now)
+
+    def involving(self, user) -> IntroductionQuerySet:
+        return self.filter(Q(requester=user) | Q(recipient=user))
+
+
+class Introduction(models.Model):
+    """A double opt-in introduction: the requester asks, the recipient agrees."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("Not recorded yet")
+        MET = "met", _("We met")
+        MENTORING = "mentoring", _("Mentoring started")
+        COLLABORATING = "collaborating", _("Working together")
+        INVESTED = "invested", _("Investment discussed")
+        NO_FIT = "no_fit", _("Not a fit")
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="introductions_sent")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="introductions_received"
+    )
+    reason = models.TextField(_("why you would like to be introduced"), max_length=1500)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    decline_note = models.CharField(_("note"), max_length=500, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True, default="")
+    outcome_note = models.CharField(_("outcome note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IntroductionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "status", "-created_at"]),
+            models.Index(fields=["requester", "status", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(requester=F("recipient")), name="network_intro_not_self"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "declined", "withdrawn", "expired"]),
+                name="network_intro_status_valid",
+            ),
+            # One waiting request per pair and direction; a declined one may be asked again later.
+            models.UniqueConstraint(
+                fields=["requester", "recipient"],
+                condition=Q(status="pending"),
+                name="network_intro_one_pending_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(status="accepted"), name="network_intro_outcome_only_when_accepted"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.recipient} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("network:introduction-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()
+
+    def effective_status(self) -> str:
+        """The status as a person should see it: a lapsed request reads as expired."""
+        if self.status == self.Status.PENDING and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=60)
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.message}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class AuditEntry(models.Model):
+    """An append-only record of a state change that matters (``app.entity.verb``)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80)
+    target_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.event} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit entries cannot be deleted.")

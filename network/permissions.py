@@ -1,0 +1,79 @@
+"""Who may see and change what in the network app.
+
+Predicates (``can_*``) answer yes or no; ``access_*`` helpers fetch an object
+*and* authorise in one call, so every view, API and consumer uses the same
+rule. They raise ``Http404`` where merely knowing the object exists would leak
+something, and ``PermissionDenied`` where the object is public but the action
+is not allowed.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from network.models import Introduction, Membership, Organisation, Profile, User
+
+
+def is_member(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def can_manage_organisation(user, organisation: Organisation) -> bool:
+    """Owners and admins of the organisation (and staff) may edit it."""
+    if not is_member(user):
+        return False
+    if user.is_staff:
+        return True
+    return Membership.objects.filter(
+        organisation=organisation, user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
+    ).exists()
+
+
+def access_organisation_for_management(user, slug: str) -> Organisation:
+    """Return the organisation if ``user`` may manage it; 404 if unknown, 403 otherwise."""
+    try:
+        organisation = Organisation.objects.get(slug=slug)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+    if not can_manage_organisation(user, organisation):
+        raise PermissionDenied
+    return organisation
+
+
+def are_introduced(user_a, user_b) -> bool:
+    """True when the two members have an accepted introduction, in either direction."""
+    if not (is_member(user_a) and is_member(user_b)):
+        return False
+    return Introduction.objects.filter(
+        Q(requester=user_a, recipient=user_b) | Q(requester=user_b, recipient=user_a),
+        status=Introduction.Status.ACCEPTED,
+    ).exists()
+
+
+def can_view_contact_details(viewer, profile: Profile) -> bool:
+    """The owner always; others by the owner's choice: all members, or only after an introduction."""
+    if not is_member(viewer):
+        return False
+    if viewer.pk == profile.user_id:
+        return True
+    if profile.contact_visibility == Profile.ContactVisibility.MEMBERS:
+        return True
+    return are_introduced(viewer, profile.user)
+
+
+def can_request_introduction(user, recipient: User) -> bool:
+    return is_member(user) and recipient.is_active and user.pk != recipient.pk
+
+
+def access_introduction(user, pk: int) -> Introduction:
+    """Return the introduction if ``user`` is one of its two sides; otherwise 404."""
+    if not is_member(user):
+        raise Http404
+    try:
+        return (
+            Introduction.objects.select_related("requester__profile", "recipient__profile").involving(user).get(pk=pk)
+        )
+    except Introduction.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,37 @@
+"""Background work of the network app, run by ``manage.py db_worker``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.template.loader import render_to_string
+
+from network.models import Notification
+
+
+@task
+def send_notification_email(notification_id: int) -> bool:
+    """Email one notification to its recipient. A deleted notification sends nothing."""
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None or not notification.recipient.is_active:
+        return False
+    context = {
+        "notification": notification,
+        "link": f"{settings.SITE_URL}{notification.url}" if notification.url else settings.SITE_URL,
+    }
+    send_mail(
+        subject=f"[Rabta] {notification.message}"[:150],
+        message=render_to_string("network/email/notification.txt", context),
+        from_email=None,
+        recipient_list=[notification.recipient.email],
+    )
+    return True
+
+
+@task
+def expire_introduction(introduction_id: int) -> bool:
+    """Runs when a request's time is up; does nothing if it was answered meanwhile."""
+    from network.services import introduction_expire
+
+    return introduction_expire(introduction_id=introduction_id)

@@ -1,0 +1,38 @@
+from django.urls import path
+
+from network import views
+
+app_name = "network"
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("profile/edit/", views.profile_edit, name="profile-edit"),
+    path("members/", views.member_list, name="member-list"),
+    path("members/<int:user_id>/", views.member_detail, name="member-detail"),
+    path("members/<int:user_id>/photo/", views.member_photo, name="member-photo"),
+    path("members/<int:user_id>/introduce/", views.introduction_request, name="introduction-request"),
+    path("organisations/", views.organisation_list, name="organisation-list"),
+    path("organisations/new/", views.organisation_create, name="organisation-create"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
+    path("organisations/<slug:slug>/edit/", views.organisation_edit, name="organisation-edit"),
+    path("organisations/<slug:slug>/members/", views.organisation_members, name="organisation-members"),
+    path(
+        "organisations/<slug:slug>/members/<int:membership_id>/role/",
+        views.membership_role,
+        name="membership-role",
+    ),
+    path(
+        "organisations/<slug:slug>/members/<int:membership_id>/remove/",
+        views.membership_remove,
+        name="membership-remove",
+    ),
+    path("introductions/", views.introduction_list, name="introduction-list"),
+    path("introductions/<int:pk>/", views.introduction_detail, name="introduction-detail"),
+    path("introductions/<int:pk>/accept/", views.introduction_accept, name="introduction-accept"),
+    path("introductions/<int:pk>/decline/", views.introduction_decline, name="introduction-decline"),
+    path("introductions/<int:pk>/withdraw/", views.introduction_withdraw, name="introduction-withdraw"),
+    path("introductions/<int:pk>/outcome/", views.introduction_outcome, name="introduction-outcome"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+]

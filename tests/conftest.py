@@ -1,0 +1,109 @@
+"""Fixtures shared by every test: factories, members with profiles, a task runner."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from tests.network.factories import (
+    PASSWORD,
+    IntroductionFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    ProfileFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits count in the cache; each test starts from zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory
+
+
+@pytest.fixture
+def profile_factory(db):
+    return ProfileFactory
+
+
+@pytest.fixture
+def organisation_factory(db):
+    return OrganisationFactory
+
+
+@pytest.fixture
+def membership_factory(db):
+    return MembershipFactory
+
+
+@pytest.fixture
+def introduction_factory(db):
+    return IntroductionFactory
+
+
+@pytest.fixture
+def member(db):
+    """A signed-up member with a verified email and a profile."""
+    return ProfileFactory(display_name="Ayesha Khan").user
+
+
+@pytest.fixture
+def other_member(db):
+    return ProfileFactory(display_name="Bilal Ahmed", city="Toronto", country="CA", lives_abroad=True).user
+
+
+@pytest.fixture
+def third_member(db):
+    return ProfileFactory(display_name="Sana Malik").user
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Run every queued background task that is due at ``now``, as ``db_worker`` would.
+
+    Uses the worker's own ``run_task`` so tasks run exactly as in production,
+    inside the test's transaction.
+    """
+    from django.db.models import Q
+    from django.utils import timezone
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    def run(now=None) -> int:
+        worker = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        )
+        due = Q(run_after__lte=now or timezone.now()) | Q(run_after=get_date_max())
+        count = 0
+        while (result := DBTaskResult.objects.filter(due, status="READY").order_by("enqueued_at").first()) is not None:
+            result.claim(worker.worker_id)
+            worker.run_task(result)
+            count += 1
+        return count
+
+    return run
