@@ -18,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     is_active = True
 
     @factory.post_generation
-    def verified(obj, create, extracted, **kwargs):
+    def verified(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object
         """Mark the email as verified in allauth, as after a real sign-up."""
         if not create:
             return
