@@ -205,6 +205,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Rabta"
+# Accept the code of the previous and next 30-second window: phone clocks drift.
+MFA_TOTP_TOLERANCE = 1
 # Browsers only allow WebAuthn on https or localhost; plain http on
 # 127.0.0.1 is allowed in development only.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

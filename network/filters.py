@@ -8,6 +8,14 @@ from django_countries import countries
 from network.models import Language, Organisation, Profile, Sector
 
 
+class AnyYesNoWidget(django_filters.widgets.BooleanWidget):
+    """Yes / no / any, worded for people rather than for three-valued logic."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("", _("Any")), ("true", _("Yes")), ("false", _("No")))
+
+
 class MemberFilter(django_filters.FilterSet):
     ROLE_CHOICES = [
         ("mentor", _("Mentors")),
@@ -38,7 +46,7 @@ class MemberFilter(django_filters.FilterSet):
     )
     lives_abroad = django_filters.BooleanFilter(
         label=_("Lives abroad"),
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=AnyYesNoWidget(),
     )
 
     class Meta:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.tasks import task
 from django.template.loader import render_to_string
 
@@ -35,3 +35,12 @@ def expire_introduction(introduction_id: int) -> bool:
     from network.services import introduction_expire
 
     return introduction_expire(introduction_id=introduction_id)
+
+
+@task
+def send_email_message(*, subject: str, body: str, to: list[str], from_email: str | None = None, html: str = "") -> int:
+    """Send one already-rendered email (account emails from allauth come this way)."""
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email, to=to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message.send()

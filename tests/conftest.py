@@ -76,6 +76,26 @@ def member_client(client, member):
 
 
 @pytest.fixture
+def client_for(db):
+    """Make a test client signed in as the given user."""
+    from django.test import Client
+
+    def make(user, **kwargs) -> Client:
+        signed_in = Client(**kwargs)
+        signed_in.force_login(user)
+        return signed_in
+
+    return make
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files go to a temporary folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def run_tasks(db):
     """Run every queued background task that is due at ``now``, as ``db_worker`` would.
 
@@ -107,3 +127,21 @@ def run_tasks(db):
         return count
 
     return run
+
+
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks, run_tasks):
+    """``with deliver(): ...`` runs the block, its on-commit hooks, then the queued tasks.
+
+    Tests run inside a transaction that never commits, so on-commit hooks
+    (which queue email tasks) are captured and executed here explicitly.
+    """
+    from contextlib import contextmanager
+
+    @contextmanager
+    def block():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        run_tasks()
+
+    return block
