@@ -92,13 +92,14 @@ def profile_update(
             setattr(profile, field, value)
             changed.append(field)
     old_photo_name = profile.photo.name if profile.photo else ""
+    # Validate before the new photo is written to storage, so refused data leaves no file behind.
+    profile.full_clean()
     if photo is not None:
         profile.photo.save("photo.jpg", _normalise_photo(photo), save=False)
         changed.append("photo")
     elif remove_photo and profile.photo:
         profile.photo = ""
         changed.append("photo")
-    profile.full_clean()
     profile.save()
     if sectors is not None:
         profile.sectors.set(sectors)
@@ -120,11 +121,15 @@ def profile_update(
 # --- Organisations -----------------------------------------------------------
 
 
+# Slugs that are pages under /organisations/, not organisations (see network/urls.py).
+RESERVED_ORGANISATION_SLUGS = frozenset({"new"})
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:140] or "organisation"
     slug = base
     n = 2
-    while Organisation.objects.filter(slug=slug).exists():
+    while slug in RESERVED_ORGANISATION_SLUGS or Organisation.objects.filter(slug=slug).exists():
         slug = f"{base}-{n}"
         n += 1
     return slug
@@ -182,6 +187,11 @@ def _lock_memberships(organisation: Organisation) -> list[Membership]:
     return list(Membership.objects.select_for_update().filter(organisation=organisation).order_by("pk"))
 
 
+def _is_owner(actor: User, memberships: list[Membership]) -> bool:
+    """Only owners (and staff) hand out or take away ownership; admins manage the rest."""
+    return actor.is_staff or any(m.user_id == actor.pk and m.role == Membership.Role.OWNER for m in memberships)
+
+
 @transaction.atomic
 def membership_add(
     *,
@@ -201,7 +211,9 @@ def membership_add(
         raise ValidationError(
             {"email": _("No Rabta member uses this email address. Ask them to sign up first.")}
         ) from None
-    _lock_memberships(organisation)
+    memberships = _lock_memberships(organisation)
+    if role == Membership.Role.OWNER and not _is_owner(actor, memberships):
+        raise ValidationError({"role": _("Only an owner can add another owner.")})
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise ValidationError({"email": _("This person is already a member of %(name)s.") % {"name": organisation}})
     membership = Membership.objects.create(organisation=organisation, user=user, role=role, title=title)
@@ -234,6 +246,8 @@ def membership_update_role(
     owners = [m for m in memberships if m.role == Membership.Role.OWNER]
     if current.role == Membership.Role.OWNER and role != Membership.Role.OWNER and len(owners) == 1:
         raise ValidationError(_("An organisation needs at least one owner. Make someone else owner first."))
+    if Membership.Role.OWNER in (current.role, role) and not _is_owner(actor, memberships):
+        raise PermissionDenied
     old_role = current.role
     current.role = role
     current.save(update_fields=["role"])
@@ -251,17 +265,21 @@ def membership_update_role(
 def membership_remove(*, actor: User, membership: Membership, ip_address: str | None = None) -> None:
     """Remove a member; the last owner cannot be removed."""
     memberships = _lock_memberships(membership.organisation)
+    # Decide on the locked row, not on the caller's copy, whose role may be out of date.
+    current = next(m for m in memberships if m.pk == membership.pk)
     owners = [m for m in memberships if m.role == Membership.Role.OWNER]
-    if membership.role == Membership.Role.OWNER and len(owners) == 1:
+    if current.role == Membership.Role.OWNER and len(owners) == 1:
         raise ValidationError(_("An organisation needs at least one owner. Make someone else owner first."))
+    if current.role == Membership.Role.OWNER and not _is_owner(actor, memberships):
+        raise PermissionDenied
     audit_record(
         actor=actor,
         event="network.membership.delete",
-        target=membership,
-        data={"organisation": membership.organisation_id, "user": membership.user_id, "role": membership.role},
+        target=current,
+        data={"organisation": current.organisation_id, "user": current.user_id, "role": current.role},
         ip_address=ip_address,
     )
-    membership.delete()
+    current.delete()
 
 
 # --- Introductions -----------------------------------------------------------

@@ -20,8 +20,10 @@ def send_notification_email(notification_id: int) -> bool:
         "notification": notification,
         "link": f"{settings.SITE_URL}{notification.url}" if notification.url else settings.SITE_URL,
     }
+    # A subject is one header line: a line break (say, in a member's name) would make sending fail.
+    subject = " ".join(f"[Rabta] {notification.message}".split())[:150]
     send_mail(
-        subject=f"[Rabta] {notification.message}"[:150],
+        subject=subject,
         message=render_to_string("network/email/notification.txt", context),
         from_email=None,
         recipient_list=[notification.recipient.email],

@@ -265,6 +265,8 @@ def membership_role(request: HttpRequest, slug: str, membership_id: int) -> Http
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+        except PermissionDenied:
+            messages.error(request, _("Only an owner can change who is an owner."))
         else:
             messages.success(request, _("The role was changed."))
     return redirect("network:organisation-members", slug=slug)
@@ -278,6 +280,8 @@ def membership_remove(request: HttpRequest, slug: str, membership_id: int) -> Ht
         services.membership_remove(actor=request.user, membership=membership, ip_address=client_ip(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except PermissionDenied:
+        messages.error(request, _("Only an owner can remove an owner."))
     else:
         messages.success(request, _("The member was removed."))
     return redirect("network:organisation-members", slug=slug)
@@ -369,7 +373,10 @@ def introduction_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def introduction_decline(request: HttpRequest, pk: int) -> HttpResponse:
     form = IntroductionDeclineForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, _("The note is too long: keep it under 500 characters."))
+        return redirect("network:introduction-detail", pk=pk)
+    note = form.cleaned_data["note"]
     return _introduction_action(request, pk, services.introduction_decline, _("You declined the request."), note=note)
 
 

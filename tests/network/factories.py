@@ -1,11 +1,24 @@
 from __future__ import annotations
 
+import functools
+import io
+import os
+
 import factory
+from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from network.models import Introduction, Membership, Organisation, Profile, User
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@functools.cache
+def _password_hash() -> str:
+    # Hashing is slow on purpose; one hash of PASSWORD serves every member a test makes.
+    return make_password(PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -14,8 +27,15 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"member{n}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
     is_active = True
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object
+        """Sign-in works with PASSWORD, or with the password given as ``UserFactory(password=...)``."""
+        if extracted is None:
+            obj.password = _password_hash()
+        else:
+            obj.set_password(extracted)
 
     @factory.post_generation
     def verified(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object
@@ -69,3 +89,21 @@ class IntroductionFactory(factory.django.DjangoModelFactory):
     reason = "I would like to learn how you took your SaaS product to customers in Europe."
     created_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda o: o.created_at + timezone.timedelta(days=14))
+
+
+def image_upload(
+    name: str = "photo.png",
+    *,
+    size: tuple[int, int] = (64, 48),
+    image_format: str = "PNG",
+    color: tuple[int, int, int] = (0, 128, 0),
+    noise: bool = False,
+    **save_kwargs,
+) -> SimpleUploadedFile:
+    """An uploaded image made in memory; ``noise`` makes it hard to compress (for size limits)."""
+    pixels = os.urandom(size[0] * size[1] * 3) if noise else None
+    image = Image.frombytes("RGB", size, pixels) if pixels else Image.new("RGB", size, color)
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **save_kwargs)
+    content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type.get(image_format, "image/png"))

@@ -1,0 +1,488 @@
+"""The member directory and the organisation list: search, filters, pages, htmx, query counts."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from network.models import Language, Membership, Organisation, Sector, User
+from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory, UserFactory
+
+PAGE_SIZE = settings.RABTA["DIRECTORY_PAGE_SIZE"]
+
+
+def names(response) -> list[str]:
+    return [profile.display_name for profile in response.context["page"]]
+
+
+def organisation_names(response) -> list[str]:
+    return [organisation.name for organisation in response.context["page"]]
+
+
+def make_profile(display_name, *, sectors=(), languages=(), **fields):
+    profile = ProfileFactory(display_name=display_name, headline=fields.pop("headline", ""), **fields)
+    profile.sectors.set(Sector.objects.filter(slug__in=sectors))
+    profile.languages.set(Language.objects.filter(code__in=languages))
+    return profile
+
+
+@pytest.fixture
+def directory(member):
+    """Six listed members (Ayesha, the viewer, among them) and one deactivated one."""
+    ayesha = member.profile
+    ayesha.headline = "Product manager"
+    ayesha.skills = "roadmaps"
+    ayesha.is_founder = True
+    ayesha.save()
+    ayesha.sectors.set(Sector.objects.filter(slug__in=["fintech"]))
+    ayesha.languages.set(Language.objects.filter(code__in=["ur", "en"]))
+
+    make_profile(
+        "Bilal Ahmed",
+        headline="Staff engineer",
+        skills="Django, Kubernetes",
+        city="Toronto",
+        country="CA",
+        lives_abroad=True,
+        is_mentor=True,
+        sectors=["saas", "ai-data"],
+        languages=["en", "pa"],
+    )
+    sana = make_profile("Sana Malik", headline="Programme manager", city="Lahore", sectors=["edtech"], languages=["ur"])
+    make_profile(
+        "Omar Farooq",
+        headline="Angel investor",
+        skills="term sheets",
+        city="Berlin",
+        country="DE",
+        lives_abroad=True,
+        is_mentor=True,
+        is_investor=True,
+        sectors=["fintech"],
+        languages=["de", "ur"],
+    )
+    hina = make_profile(
+        "Hina Baig",
+        headline="Founder of a logistics startup",
+        city="Karachi",
+        is_founder=True,
+        sectors=["logistics"],
+        languages=["sd", "ur"],
+    )
+    tariq = make_profile("Tariq Jamil", headline="Lab director", city="Islamabad", sectors=["ai-data"])
+    retired = make_profile("Zafar Retired", headline="Staff engineer", city="Lahore", is_mentor=True)
+    retired.user.is_active = False
+    retired.user.save()
+
+    # Sana works at two incubators, Tariq at a centre of excellence; Hina only at her startup.
+    for slug in ("plan9", "nic-lahore"):
+        incubator = OrganisationFactory(slug=slug, kind=Organisation.Kind.INCUBATOR)
+        MembershipFactory(organisation=incubator, user=sana.user)
+    MembershipFactory(organisation=OrganisationFactory(kind=Organisation.Kind.CENTRE), user=tariq.user)
+    MembershipFactory(organisation=OrganisationFactory(kind=Organisation.Kind.STARTUP), user=hina.user)
+    return member
+
+
+ALL_LISTED = ["Ayesha Khan", "Bilal Ahmed", "Hina Baig", "Omar Farooq", "Sana Malik", "Tariq Jamil"]
+
+
+# --- Search and filters -------------------------------------------------------------
+
+
+def test_directory_lists_active_members_by_name(client_for, directory):
+    # when
+    response = client_for(directory).get("/members/")
+
+    # then
+    assert response.status_code == 200
+    assert names(response) == ALL_LISTED
+    assert "6 members found" in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("engineer", ["Bilal Ahmed"], id="headline"),
+        pytest.param("DJANGO", ["Bilal Ahmed"], id="skills-any-case"),
+        pytest.param("lahore", ["Ayesha Khan", "Sana Malik"], id="city"),
+        pytest.param("omar", ["Omar Farooq"], id="name"),
+        pytest.param("manager", ["Ayesha Khan", "Sana Malik"], id="two-headlines"),
+        pytest.param("programme lahore", ["Sana Malik"], id="every-word-must-match"),
+        pytest.param("  term   sheets ", ["Omar Farooq"], id="extra-spaces"),
+        pytest.param("astronaut", [], id="no-match"),
+        pytest.param("", ALL_LISTED, id="empty"),
+    ],
+)
+def test_directory_search(client_for, directory, query, expected):
+    # when
+    response = client_for(directory).get("/members/", {"q": query})
+
+    # then
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+def test_directory_search_finds_nobody_deactivated(client_for, directory):
+    # when
+    response = client_for(directory).get("/members/", {"q": "Zafar"})
+
+    # then
+    assert names(response) == []
+    assert "No member matches these filters." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("mentor", ["Bilal Ahmed", "Omar Farooq"]),
+        ("founder", ["Ayesha Khan", "Hina Baig"]),
+        ("investor", ["Omar Farooq"]),
+        ("incubator_staff", ["Sana Malik", "Tariq Jamil"]),
+    ],
+)
+def test_directory_filter_by_role(client_for, directory, role, expected):
+    # when
+    response = client_for(directory).get("/members/", {"role": role})
+
+    # then
+    assert names(response) == expected
+
+
+def test_directory_marks_incubator_staff(client_for, directory):
+    # when
+    response = client_for(directory).get("/members/")
+
+    # then
+    staff = {profile.display_name for profile in response.context["page"] if profile.is_incubator_staff}
+    assert staff == {"Sana Malik", "Tariq Jamil"}
+    assert response.content.decode().count("Incubator staff</span>") == 2
+
+
+def test_directory_incubator_staff_becomes_so_by_joining_an_incubator(client_for, directory):
+    # given
+    bilal = User.objects.get(profile__display_name="Bilal Ahmed")
+    MembershipFactory(organisation=OrganisationFactory(kind=Organisation.Kind.TECH_PARK), user=bilal)
+
+    # when
+    response = client_for(directory).get("/members/", {"role": "incubator_staff"})
+
+    # then
+    assert names(response) == ["Bilal Ahmed", "Sana Malik", "Tariq Jamil"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param({"sector": "fintech"}, ["Ayesha Khan", "Omar Farooq"], id="sector"),
+        pytest.param({"sector": "ai-data"}, ["Bilal Ahmed", "Tariq Jamil"], id="sector-ai"),
+        pytest.param({"sector": "gaming"}, [], id="sector-nobody"),
+        pytest.param({"country": "CA"}, ["Bilal Ahmed"], id="country-ca"),
+        pytest.param({"country": "PK"}, ["Ayesha Khan", "Hina Baig", "Sana Malik", "Tariq Jamil"], id="country-pk"),
+        pytest.param({"city": "lahore"}, ["Ayesha Khan", "Sana Malik"], id="city-any-case"),
+        pytest.param({"city": "LAHORE"}, ["Ayesha Khan", "Sana Malik"], id="city-upper"),
+        pytest.param({"city": "Lah"}, [], id="city-whole-name-only"),
+        pytest.param({"language": "ur"}, ["Ayesha Khan", "Hina Baig", "Omar Farooq", "Sana Malik"], id="urdu"),
+        pytest.param({"language": "de"}, ["Omar Farooq"], id="german"),
+        pytest.param({"lives_abroad": "true"}, ["Bilal Ahmed", "Omar Farooq"], id="abroad"),
+        pytest.param(
+            {"lives_abroad": "false"}, ["Ayesha Khan", "Hina Baig", "Sana Malik", "Tariq Jamil"], id="at-home"
+        ),
+        pytest.param({"lives_abroad": ""}, ALL_LISTED, id="abroad-any"),
+        pytest.param({"role": "mentor", "lives_abroad": "true", "language": "ur"}, ["Omar Farooq"], id="combined"),
+        pytest.param({"sector": "fintech", "language": "ur"}, ["Ayesha Khan", "Omar Farooq"], id="two-m2m"),
+        pytest.param({"q": "manager", "role": "incubator_staff"}, ["Sana Malik"], id="search-and-role"),
+    ],
+)
+def test_directory_filters(client_for, directory, params, expected):
+    # when
+    response = client_for(directory).get("/members/", params)
+
+    # then
+    assert response.status_code == 200
+    assert names(response) == expected
+    assert response.context["page"].paginator.count == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"role": "wizard"}, "Select a valid choice. wizard is not one of the available choices."),
+        ({"sector": "astrology"}, "Select a valid choice. That choice is not one of the available choices."),
+        ({"country": "XX"}, "Select a valid choice. XX is not one of the available choices."),
+        ({"language": "xx"}, "Select a valid choice. That choice is not one of the available choices."),
+    ],
+)
+def test_directory_ignores_an_unknown_filter_value_and_says_so(client_for, directory, params, error):
+    # when
+    response = client_for(directory).get("/members/", params)
+
+    # then
+    assert response.status_code == 200
+    assert names(response) == ALL_LISTED
+    assert error in html.unescape(response.content.decode())
+
+
+# --- Pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_engineers(member):
+    """45 listed engineers, named so they sort the same on every database; the viewer is no engineer."""
+    member.profile.headline = "Product manager"
+    member.profile.save()
+    for n in range(45):
+        make_profile(f"Engineer {n:02d}", headline="Engineer")
+    return member
+
+
+@pytest.mark.parametrize(
+    ("page_number", "expected_first", "expected_count", "number"),
+    [
+        ("1", "Engineer 00", PAGE_SIZE, 1),
+        ("2", "Engineer 20", PAGE_SIZE, 2),
+        ("3", "Engineer 40", 5, 3),
+        ("99", "Engineer 40", 5, 3),  # past the end: the last page
+        ("abc", "Engineer 00", PAGE_SIZE, 1),  # not a number: the first page
+    ],
+)
+def test_directory_pages(client_for, many_engineers, page_number, expected_first, expected_count, number):
+    # when
+    response = client_for(many_engineers).get("/members/", {"q": "engineer", "page": page_number})
+
+    # then
+    assert response.status_code == 200
+    result = names(response)
+    assert (result[0], len(result)) == (expected_first, expected_count)
+    assert response.context["page"].number == number
+    assert response.context["page"].paginator.count == 45
+    assert f"Page {number} of 3" in response.content.decode()
+
+
+def test_directory_pages_keep_the_search_in_their_links(client_for, many_engineers):
+    # when
+    response = client_for(many_engineers).get("/members/", {"q": "engineer", "page": "2"})
+
+    # then
+    content = response.content.decode()
+    assert 'href="?q=engineer&amp;page=1" rel="prev"' in content
+    assert 'href="?q=engineer&amp;page=3" rel="next"' in content
+
+
+def test_directory_pages_do_not_overlap(client_for, many_engineers):
+    # given
+    client = client_for(many_engineers)
+
+    # when
+    seen = []
+    for page_number in (1, 2, 3):
+        seen += names(client.get("/members/", {"q": "engineer", "page": page_number}))
+
+    # then
+    assert seen == [f"Engineer {n:02d}" for n in range(45)]
+
+
+# --- htmx -------------------------------------------------------------------------------
+
+
+def test_directory_htmx_request_renders_only_the_results(client_for, directory):
+    # when
+    response = client_for(directory).get("/members/", {"role": "mentor"}, headers={"HX-Request": "true"})
+
+    # then
+    assert response.status_code == 200
+    assert response.templates[0].name == "network/includes/member_results.html"
+    assert "network/member_list.html" not in [t.name for t in response.templates]
+    assert "base.html" not in [t.name for t in response.templates]
+    content = response.content.decode()
+    assert "<html" not in content
+    assert 'id="member-results"' not in content
+    assert "<form" not in content
+    assert "2 members found" in content
+    assert names(response) == ["Bilal Ahmed", "Omar Farooq"]
+
+
+def test_directory_full_page_wraps_the_results(client_for, directory):
+    # when
+    response = client_for(directory).get("/members/", {"role": "mentor"})
+
+    # then
+    content = response.content.decode()
+    assert response.templates[0].name == "network/member_list.html"
+    assert "<html" in content
+    assert 'id="member-results"' in content
+    assert "2 members found" in content
+
+
+def test_directory_htmx_header_other_than_true_renders_the_full_page(client_for, directory):
+    # when
+    response = client_for(directory).get("/members/", headers={"HX-Request": "false"})
+
+    # then
+    assert response.templates[0].name == "network/member_list.html"
+
+
+# --- Query counts -------------------------------------------------------------------
+
+
+def queries_for(client, url: str, params: dict | None = None) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(context.captured_queries), response
+
+
+def add_mentors(count: int, start: int) -> None:
+    """Mentors with sectors, languages and, for every other one, a job at an incubator."""
+    incubator = OrganisationFactory(kind=Organisation.Kind.INCUBATOR)
+    for n in range(start, start + count):
+        profile = make_profile(
+            f"Mentor {n:03d}",
+            headline="Mentor",
+            is_mentor=True,
+            sectors=["fintech", "saas"],
+            languages=["ur", "en"],
+        )
+        if n % 2:
+            MembershipFactory(organisation=incubator, user=profile.user, role=Membership.Role.MEMBER)
+
+
+@pytest.mark.parametrize(
+    ("params", "matching_few", "matching_many"),
+    [
+        pytest.param({}, 6, 51, id="no-filter"),  # the viewer is listed too
+        pytest.param({"role": "mentor"}, 5, 50, id="role"),
+        pytest.param({"sector": "fintech", "language": "ur", "q": "mentor"}, 5, 50, id="sector-language-search"),
+        pytest.param({"role": "incubator_staff"}, 2, 25, id="incubator-staff"),  # every other mentor
+    ],
+)
+def test_member_list_query_count_does_not_grow_with_the_members(
+    client_for, member, params, matching_few, matching_many
+):
+    # given
+    client = client_for(member)
+    add_mentors(5, start=0)
+    client.get("/members/", params)  # warm up the session and caches
+    with_few, response = queries_for(client, "/members/", params)
+    assert response.context["page"].paginator.count == matching_few
+
+    # when
+    add_mentors(45, start=5)
+    with_many, response = queries_for(client, "/members/", params)
+
+    # then
+    assert response.context["page"].paginator.count == matching_many
+    assert len(names(response)) == PAGE_SIZE
+    assert with_many == with_few
+
+
+def test_member_list_htmx_query_count_does_not_grow_with_the_members(client_for, member):
+    # given
+    client = client_for(member)
+    add_mentors(5, start=0)
+    client.get("/members/", {"role": "mentor"}, headers={"HX-Request": "true"})
+    with CaptureQueriesContext(connection) as few:
+        client.get("/members/", {"role": "mentor"}, headers={"HX-Request": "true"})
+
+    # when
+    add_mentors(45, start=5)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/members/", {"role": "mentor"}, headers={"HX-Request": "true"})
+
+    # then
+    assert response.context["page"].paginator.count == 50
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def add_organisations(count: int, start: int) -> None:
+    """Organisations with two sectors and three members each."""
+    sectors = list(Sector.objects.filter(slug__in=["agritech", "cleantech"]))
+    for n in range(start, start + count):
+        organisation = OrganisationFactory(
+            name=f"Venture {n:03d}", slug=f"venture-{n:03d}", kind=Organisation.Kind.INCUBATOR, city="Lahore"
+        )
+        organisation.sectors.set(sectors)
+        for role in (Membership.Role.OWNER, Membership.Role.ADMIN, Membership.Role.MEMBER):
+            MembershipFactory(organisation=organisation, user=UserFactory(), role=role)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({}, id="no-filter"),
+        pytest.param({"kind": "incubator", "sector": "agritech", "q": "venture"}, id="filtered"),
+    ],
+)
+def test_organisation_list_query_count_does_not_grow_with_the_organisations(client_for, member, params):
+    # given
+    client = client_for(member)
+    add_organisations(5, start=0)
+    client.get("/organisations/", params)
+    with_few, response = queries_for(client, "/organisations/", params)
+    assert response.context["page"].paginator.count == 5
+
+    # when
+    add_organisations(45, start=5)
+    with_many, response = queries_for(client, "/organisations/", params)
+
+    # then
+    assert response.context["page"].paginator.count == 50
+    assert len(organisation_names(response)) == PAGE_SIZE
+    assert [o.member_count for o in response.context["page"]] == [3] * PAGE_SIZE
+    assert with_many == with_few
+
+
+# --- Organisation list ----------------------------------------------------------------
+
+
+@pytest.fixture
+def organisations(member):
+    fintech, agritech = Sector.objects.get(slug="fintech"), Sector.objects.get(slug="agritech")
+    plan9 = OrganisationFactory(name="Plan9", slug="plan9", kind="incubator", city="Lahore", tagline="Tech incubator")
+    plan9.sectors.set([fintech])
+    nastp = OrganisationFactory(
+        name="NASTP Silicon", slug="nastp", kind="tech_park", city="Karachi", tagline="Aerospace park"
+    )
+    nastp.sectors.set([agritech])
+    OrganisationFactory(name="Kisan Labs", slug="kisan-labs", kind="startup", city="Multan", tagline="Crop data")
+    MembershipFactory(organisation=plan9, user=member, role=Membership.Role.OWNER)
+    MembershipFactory(organisation=plan9, user=UserFactory())
+    return member
+
+
+def test_organisation_list_lists_every_organisation_by_name(client_for, organisations):
+    # when
+    response = client_for(organisations).get("/organisations/")
+
+    # then
+    assert response.status_code == 200
+    assert organisation_names(response) == ["Kisan Labs", "NASTP Silicon", "Plan9"]
+    assert {o.name: o.member_count for o in response.context["page"]} == {
+        "Kisan Labs": 0,
+        "NASTP Silicon": 0,
+        "Plan9": 2,
+    }
+    assert "3 organisations found" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param({"q": "incubator"}, ["Plan9"], id="search-tagline"),
+        pytest.param({"q": "karachi"}, ["NASTP Silicon"], id="search-city"),
+        pytest.param({"q": "kisan crop"}, ["Kisan Labs"], id="search-every-word"),
+        pytest.param({"kind": "tech_park"}, ["NASTP Silicon"], id="kind"),
+        pytest.param({"sector": "fintech"}, ["Plan9"], id="sector"),
+        pytest.param({"city": "MULTAN"}, ["Kisan Labs"], id="city"),
+        pytest.param({"kind": "centre"}, [], id="nobody"),
+    ],
+)
+def test_organisation_list_filters(client_for, organisations, params, expected):
+    # when
+    response = client_for(organisations).get("/organisations/", params)
+
+    # then
+    assert organisation_names(response) == expected
