@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "network.middleware.MemberTimezoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -314,6 +315,16 @@ RABTA = {
     "INTRODUCTION_OPEN_CAP": int(os.environ.get("RABTA_INTRODUCTION_OPEN_CAP", "5")),
     "PHOTO_MAX_BYTES": 2 * 1024 * 1024,
     "DIRECTORY_PAGE_SIZE": 20,
+    # Visitors (and members without a profile) see times in this zone.
+    "DEFAULT_VIEWER_TIMEZONE": "Asia/Karachi",
+    # Mentors are listed only after staff approve them.
+    "MENTOR_APPROVAL_REQUIRED": env_bool("RABTA_MENTOR_APPROVAL_REQUIRED", True),
+    # A session request unanswered this long expires and frees its time.
+    "BOOKING_REQUEST_TTL_HOURS": 48,
+    # Reminder emails, in hours before a confirmed session.
+    "REMINDER_HOURS": (24, 1),
+    # Generated video rooms: a fresh random room name under this address.
+    "VIDEO_ROOM_BASE": os.environ.get("RABTA_VIDEO_ROOM_BASE", "https://meet.jit.si/"),
 }
 
 LOGGING = {

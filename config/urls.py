@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("network.urls")),
+    path("", include("mentorship.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -10,11 +10,13 @@ import time
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 
 from network.models import Introduction, Language, Membership, Organisation, Profile, Sector, User
 
@@ -137,6 +139,12 @@ class Command(BaseCommand):
             incubators = self._incubators(accounts["incubator"])
             startups = self._startups(25, accounts["founder"], incubators)
             self._introductions(accounts, mentors)
+            # Apps above network add their own demo data (mentorship, investments,
+            # cms) through a ``demo.seed(command, accounts)`` function, found by
+            # name so that network never imports them.
+            for config in apps.get_app_configs():
+                if config.name != "network" and module_has_submodule(config.module, "demo"):
+                    __import__(f"{config.name}.demo", fromlist=["seed"]).seed(self, accounts=accounts)
         self.stdout.write(
             f"Demo data ready: {len(mentors)} mentors, {len(startups)} startups, {len(incubators)} incubators "
             f"and centres. Demo accounts use the password {DEMO_PASSWORD!r}."

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from mentorship.models import AvailabilityRule, BlockedDate, ExtraHours, Mentor
+from network.models import Language, Sector
+
+
+class MentorFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name or expertise"), method="filter_q")
+    sector = django_filters.ModelChoiceFilter(
+        label=_("Sector"),
+        field_name="user__profile__sectors",
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        empty_label=_("Any sector"),
+    )
+    language = django_filters.ModelChoiceFilter(
+        label=_("Language"),
+        field_name="user__profile__languages",
+        to_field_name="code",
+        queryset=Language.objects.all(),
+        empty_label=_("Any language"),
+    )
+    country = django_filters.ChoiceFilter(
+        label=_("Country"), field_name="user__profile__country", choices=countries, empty_label=_("Any country")
+    )
+    available = django_filters.BooleanFilter(
+        label=_("Has hours in the next 7 days"), method="filter_available", widget=django_filters.widgets.BooleanWidget
+    )
+
+    class Meta:
+        model = Mentor
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        for term in value.split()[:5]:
+            queryset = queryset.filter(
+                Q(user__profile__display_name__icontains=term)
+                | Q(expertise__icontains=term)
+                | Q(user__profile__headline__icontains=term)
+                | Q(user__profile__skills__icontains=term)
+            )
+        return queryset
+
+    def filter_available(self, queryset, name, value):
+        """Weekly hours on a day that is not blocked in the next 7 days, or extra hours then.
+
+        An indexed approximation of "has a free slot": exact slots are
+        computed on the mentor's page.
+        """
+        if value is None:
+            return queryset
+        today = timezone.now().date()
+        days = [today + timedelta(days=n) for n in range(8)]
+        weekday_open = Q()
+        for day in days:
+            weekday_open |= Q(
+                Exists(AvailabilityRule.objects.filter(mentor=OuterRef("pk"), weekday=day.weekday()))
+                & ~Exists(BlockedDate.objects.filter(mentor=OuterRef("pk"), date=day))
+            )
+        extra = Exists(ExtraHours.objects.filter(mentor=OuterRef("pk"), date__gte=today, date__lte=days[-1]))
+        condition = weekday_open | Q(extra)
+        return queryset.filter(condition) if value else queryset.exclude(condition)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mentorship.models import AvailabilityRule, BlockedDate, ExtraHours, Mentor, SessionType
+from network.forms import COMMON_TIMEZONES  # noqa: F401 - re-exported for the templates' datalist
+
+
+class MentorForm(forms.ModelForm):
+    class Meta:
+        model = Mentor
+        fields = ["timezone", "expertise", "meeting_url"]
+        widgets = {"timezone": forms.TextInput(attrs={"list": "timezone-suggestions", "autocomplete": "off"})}
+        help_texts = {
+            "timezone": _("Your weekly hours are kept in this zone, e.g. America/Los_Angeles."),
+            "meeting_url": _("Optional: your own Zoom, Meet or Teams link, for session types that use it."),
+        }
+
+
+class SessionTypeForm(forms.ModelForm):
+    class Meta:
+        model = SessionType
+        fields = [
+            "title",
+            "description",
+            "duration_minutes",
+            "requires_approval",
+            "buffer_before_minutes",
+            "buffer_after_minutes",
+            "min_notice_hours",
+            "horizon_days",
+            "cancel_window_hours",
+            "reschedule_window_hours",
+            "weekly_cap",
+            "per_mentee_cap",
+            "location",
+            "is_active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "location": forms.RadioSelect}
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AvailabilityRuleForm(forms.ModelForm):
+    class Meta:
+        model = AvailabilityRule
+        fields = ["weekday", "start_time", "end_time"]
+        widgets = {"start_time": TimeInput(format="%H:%M"), "end_time": TimeInput(format="%H:%M")}
+
+
+class ExtraHoursForm(forms.ModelForm):
+    class Meta:
+        model = ExtraHours
+        fields = ["date", "start_time", "end_time"]
+        widgets = {"date": DateInput(), "start_time": TimeInput(format="%H:%M"), "end_time": TimeInput(format="%H:%M")}
+
+
+class BlockedDateForm(forms.ModelForm):
+    class Meta:
+        model = BlockedDate
+        fields = ["date", "note"]
+        widgets = {"date": DateInput()}
+
+
+class BookingForm(forms.Form):
+    agenda = forms.CharField(
+        label=_("What would you like to discuss?"),
+        min_length=10,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("The mentor reads this before accepting. Share your stage, your question, any links."),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How useful was the session?"),
+        coerce=int,
+        choices=[(5, _("5 — excellent")), (4, "4"), (3, "3"), (2, "2"), (1, _("1 — not useful"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    may_feature = forms.BooleanField(label=_("Rabta may feature this session in a success story"), required=False)
+
+
+class EndorsementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your endorsement"), max_length=1500, widget=forms.Textarea(attrs={"rows": 4}), min_length=10
+    )

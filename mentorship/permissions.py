@@ -1,0 +1,56 @@
+"""Who may see and change what in mentorship. One place, reused by pages,
+calendar files and (later) the session room consumer."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from mentorship.models import Booking, Mentor
+from network.permissions import is_member
+
+
+def is_participant(user, booking: Booking) -> bool:
+    return is_member(user) and user.pk in (booking.mentee_id, booking.mentor.user_id)
+
+
+def access_booking(user, pk: int) -> Booking:
+    """Return the booking if ``user`` is its mentor or its mentee; 404 for anyone else."""
+    if not is_member(user):
+        raise Http404
+    booking = (
+        Booking.objects.select_related("mentor__user__profile", "mentee__profile", "session_type")
+        .involving(user)
+        .filter(pk=pk)
+        .first()
+    )
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def access_own_mentor(user) -> Mentor:
+    """The signed-in member's own mentor record (any status); 404 if they are not a mentor."""
+    if not is_member(user):
+        raise Http404
+    try:
+        return Mentor.objects.select_related("user__profile").get(user=user)
+    except Mentor.DoesNotExist:
+        raise Http404 from None
+
+
+def access_listed_mentor(pk: int) -> Mentor:
+    """A mentor anyone may look at and book: approved, active."""
+    try:
+        return Mentor.objects.listed().select_related("user__profile").get(pk=pk)
+    except Mentor.DoesNotExist:
+        raise Http404 from None
+
+
+def can_book(user, mentor: Mentor) -> bool:
+    return is_member(user) and mentor.is_listed and user.pk != mentor.user_id
+
+
+def require_mentor_of(user, booking: Booking) -> None:
+    if not is_member(user) or booking.mentor.user_id != user.pk:
+        raise PermissionDenied

@@ -1,0 +1,651 @@
+"""Writes of the mentorship app: mentors, hours, bookings, feedback, endorsements.
+
+Booking is where concurrency matters. ``booking_request`` locks the mentor's
+row (PostgreSQL) or runs in SQLite's write-locked IMMEDIATE transaction, so
+the "is this time still free?" check and the insert happen as one step; on
+PostgreSQL an exclusion constraint over the time range is the last word, and
+its violation becomes the same "this time was just taken" answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mentorship.models import (
+    AvailabilityRule,
+    BlockedDate,
+    Booking,
+    CalendarFeed,
+    Endorsement,
+    ExtraHours,
+    Feedback,
+    Mentor,
+    SessionType,
+    new_feed_token,
+)
+from mentorship.selectors import holding_bookings, mentor_slots, request_ttl
+from network.audit import audit_record
+from network.models import User
+from network.services import notification_create
+
+SLOT_TAKEN = gettext_lazy("This time was just taken by someone else. Please choose another time.")
+
+
+class SlotTakenError(ValidationError):
+    def __init__(self):
+        super().__init__(SLOT_TAKEN, code="slot_taken")
+
+
+# --- Mentors and their hours ---------------------------------------------------
+
+
+@transaction.atomic
+def mentor_become(*, user: User, timezone_name: str, expertise: str = "", meeting_url: str = "") -> Mentor:
+    """Make ``user`` a mentor. Listed at once, or after staff approval where that is required."""
+    if Mentor.objects.filter(user=user).exists():
+        raise ValidationError(_("You are already a mentor."))
+    approval = settings.RABTA["MENTOR_APPROVAL_REQUIRED"]
+    mentor = Mentor(
+        user=user,
+        timezone=timezone_name,
+        expertise=expertise,
+        meeting_url=meeting_url,
+        status=Mentor.Status.PENDING if approval else Mentor.Status.APPROVED,
+        approved_at=None if approval else timezone.now(),
+    )
+    mentor.full_clean()
+    mentor.save()
+    profile = getattr(user, "profile", None)
+    if profile is not None and not profile.is_mentor:
+        profile.is_mentor = True
+        profile.save(update_fields=["is_mentor"])
+    audit_record(actor=user, event="mentorship.mentor.create", target=mentor, data={"status": mentor.status})
+    return mentor
+
+
+@transaction.atomic
+def mentor_update(*, mentor: Mentor, data: dict[str, Any]) -> Mentor:
+    for field, value in data.items():
+        setattr(mentor, field, value)
+    mentor.full_clean()
+    mentor.save()
+    audit_record(actor=mentor.user, event="mentorship.mentor.update", target=mentor, data={"fields": sorted(data)})
+    return mentor
+
+
+@transaction.atomic
+def mentor_set_status(*, actor: User, mentor: Mentor, status: str) -> Mentor:
+    """Staff approve or suspend a mentor."""
+    if not actor.is_staff:
+        raise PermissionDenied
+    if status not in Mentor.Status.values:
+        raise ValidationError(_("Unknown status."))
+    old = mentor.status
+    mentor.status = status
+    if status == Mentor.Status.APPROVED and mentor.approved_at is None:
+        mentor.approved_at = timezone.now()
+    mentor.save(update_fields=["status", "approved_at"])
+    audit_record(actor=actor, event="mentorship.mentor.status", target=mentor, data={"from": old, "to": status})
+    if status == Mentor.Status.APPROVED and old != status:
+        notification_create(
+            recipient=mentor.user,
+            kind="mentorship.mentor.approved",
+            message=_("You are now listed as a mentor on Rabta."),
+            url=mentor.get_absolute_url(),
+        )
+    return mentor
+
+
+@transaction.atomic
+def session_type_save(*, mentor: Mentor, session_type: SessionType | None, data: dict[str, Any]) -> SessionType:
+    session_type = session_type or SessionType(mentor=mentor)
+    if session_type.mentor_id != mentor.pk:
+        raise PermissionDenied
+    created = session_type.pk is None
+    for field, value in data.items():
+        setattr(session_type, field, value)
+    session_type.full_clean()
+    session_type.save()
+    audit_record(
+        actor=mentor.user,
+        event="mentorship.session_type.create" if created else "mentorship.session_type.update",
+        target=session_type,
+    )
+    return session_type
+
+
+def _check_window(start, end) -> None:
+    if start >= end:
+        raise ValidationError(_("The end time must be after the start time."))
+
+
+@transaction.atomic
+def availability_rule_add(*, mentor: Mentor, weekday: int, start_time, end_time) -> AvailabilityRule:
+    _check_window(start_time, end_time)
+    overlapping = mentor.rules.filter(weekday=weekday, start_time__lt=end_time, end_time__gt=start_time)
+    if overlapping.exists():
+        raise ValidationError(_("These hours overlap hours you already have on that day."))
+    rule = AvailabilityRule(mentor=mentor, weekday=weekday, start_time=start_time, end_time=end_time)
+    rule.full_clean()
+    rule.save()
+    audit_record(actor=mentor.user, event="mentorship.availability.create", target=rule)
+    return rule
+
+
+@transaction.atomic
+def availability_rule_delete(*, mentor: Mentor, rule_id: int) -> None:
+    rule = mentor.rules.filter(pk=rule_id).first()
+    if rule is None:
+        raise ValidationError(_("These hours no longer exist."))
+    audit_record(actor=mentor.user, event="mentorship.availability.delete", target=rule, data={"rule": str(rule)})
+    rule.delete()
+
+
+@transaction.atomic
+def extra_hours_add(*, mentor: Mentor, date, start_time, end_time) -> ExtraHours:
+    _check_window(start_time, end_time)
+    extra = ExtraHours(mentor=mentor, date=date, start_time=start_time, end_time=end_time)
+    extra.full_clean()
+    extra.save()
+    audit_record(actor=mentor.user, event="mentorship.extra_hours.create", target=extra)
+    return extra
+
+
+@transaction.atomic
+def extra_hours_delete(*, mentor: Mentor, extra_id: int) -> None:
+    extra = mentor.extra_hours.filter(pk=extra_id).first()
+    if extra is None:
+        raise ValidationError(_("These hours no longer exist."))
+    audit_record(actor=mentor.user, event="mentorship.extra_hours.delete", target=extra)
+    extra.delete()
+
+
+@transaction.atomic
+def blocked_date_add(*, mentor: Mentor, date, note: str = "") -> BlockedDate:
+    if mentor.blocked_dates.filter(date=date).exists():
+        raise ValidationError(_("This date is already blocked."))
+    blocked = BlockedDate(mentor=mentor, date=date, note=note)
+    blocked.full_clean()
+    blocked.save()
+    audit_record(actor=mentor.user, event="mentorship.blocked_date.create", target=blocked)
+    return blocked
+
+
+@transaction.atomic
+def blocked_date_delete(*, mentor: Mentor, blocked_id: int) -> None:
+    blocked = mentor.blocked_dates.filter(pk=blocked_id).first()
+    if blocked is None:
+        raise ValidationError(_("This date is no longer blocked."))
+    audit_record(actor=mentor.user, event="mentorship.blocked_date.delete", target=blocked)
+    blocked.delete()
+
+
+# --- Booking -----------------------------------------------------------------
+
+
+def _meeting_url(session_type: SessionType) -> str:
+    if session_type.location == SessionType.Location.OWN and session_type.mentor.meeting_url:
+        return session_type.mentor.meeting_url
+    return f"{settings.RABTA['VIDEO_ROOM_BASE']}Rabta-{secrets.token_urlsafe(12)}"
+
+
+def _expire_lapsed_requests(*, mentor: Mentor, mentee: User, now: datetime) -> None:
+    """Requests unanswered for the allowed time free their slot before a new booking."""
+    lapsed = Booking.objects.filter(
+        Q(mentor=mentor) | Q(mentee=mentee) | Q(mentee_id=mentor.user_id),
+        status=Booking.Status.REQUESTED,
+        created_at__lte=now - request_ttl(),
+    )
+    for booking in lapsed.select_related("mentor__user", "mentee"):
+        _expire(booking)
+
+
+def _expire(booking: Booking) -> None:
+    booking.status = Booking.Status.EXPIRED
+    booking.save(update_fields=["status"])
+    audit_record(actor=None, event="mentorship.booking.expire", target=booking)
+    for recipient in (booking.mentee, booking.mentor.user):
+        notification_create(
+            recipient=recipient,
+            kind="mentorship.booking.expire",
+            message=_("A session request expired without an answer; its time is free again."),
+            url=booking.get_absolute_url(),
+        )
+
+
+def _lock_mentor(mentor: Mentor) -> Mentor:
+    # Serialises every booking change of one mentor (PostgreSQL row lock;
+    # on SQLite the IMMEDIATE transaction already holds the write lock).
+    return Mentor.objects.select_for_update().select_related("user").get(pk=mentor.pk)
+
+
+def _validate_new_time(
+    *, session_type: SessionType, mentee: User, start: datetime, now: datetime, exclude: Booking | None = None
+) -> datetime:
+    end = start + session_type.duration
+    slots = mentor_slots(
+        session_type=session_type,
+        now=now,
+        range_start=start - timedelta(minutes=1),
+        range_end=start + timedelta(minutes=1),
+        exclude_booking_pk=exclude.pk if exclude else None,
+    )
+    if not any(slot.start == start for slot in slots):
+        if holding_bookings(now).filter(mentor=session_type.mentor, start__lt=end, end__gt=start).exists():
+            raise SlotTakenError()
+        raise ValidationError(_("This time is not available for booking."), code="unavailable")
+    mentee_clash = holding_bookings(now).filter(Q(mentee=mentee) | Q(mentor__user=mentee), start__lt=end, end__gt=start)
+    if exclude is not None:
+        mentee_clash = mentee_clash.exclude(pk=exclude.pk)
+    if mentee_clash.exists():
+        raise ValidationError(_("You already have a session at this time."), code="mentee_busy")
+    return end
+
+
+def _schedule_follow_ups(booking: Booking) -> None:
+    """Queue, after commit, the tasks that belong to a booking's current state."""
+    from mentorship import tasks
+
+    def enqueue():
+        if booking.status == Booking.Status.REQUESTED:
+            tasks.expire_booking_request.using(run_after=booking.created_at + request_ttl()).enqueue(booking.pk)
+        if booking.status == Booking.Status.CONFIRMED:
+            for hours in settings.RABTA["REMINDER_HOURS"]:
+                run_at = booking.start - timedelta(hours=hours)
+                if run_at > timezone.now():
+                    tasks.send_booking_reminder.using(run_after=run_at).enqueue(
+                        booking.pk, booking.start.isoformat(), booking.sequence, hours
+                    )
+            tasks.complete_booking.using(run_after=booking.end + timedelta(hours=12)).enqueue(booking.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def _notify_booking(booking: Booking, *, recipient: User, kind: str, message: str) -> None:
+    notification_create(recipient=recipient, kind=kind, message=message, url=booking.get_absolute_url())
+
+
+def booking_request(
+    *,
+    mentee: User,
+    session_type: SessionType,
+    start: datetime,
+    agenda: str,
+    mentee_timezone: str = "Asia/Karachi",
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book ``start`` with a mentor. Confirmed at once, or a request the mentor must answer.
+
+    Raises ``SlotTakenError`` when another booking holds the time (however many
+    people asked at once, exactly one wins), and ``ValidationError`` for every
+    other reason the time cannot be booked.
+    """
+    now = now or timezone.now()
+    agenda = (agenda or "").strip()
+    mentor = session_type.mentor
+    if not session_type.is_active or not mentor.is_listed:
+        raise ValidationError(_("This mentor is not taking bookings of this kind."))
+    if mentee.pk == mentor.user_id:
+        raise ValidationError(_("You cannot book a session with yourself."))
+    if len(agenda) < 10:
+        raise ValidationError({"agenda": _("Tell the mentor in a sentence what you would like to discuss.")})
+    try:
+        with transaction.atomic():
+            mentor = _lock_mentor(mentor)
+            session_type.mentor = mentor
+            _expire_lapsed_requests(mentor=mentor, mentee=mentee, now=now)
+            upcoming_with_mentor = holding_bookings(now).filter(mentor=mentor, mentee=mentee, end__gt=now).count()
+            if upcoming_with_mentor >= session_type.per_mentee_cap:
+                raise ValidationError(
+                    _("You already have %(count)d upcoming sessions with this mentor, the most allowed.")
+                    % {"count": upcoming_with_mentor},
+                    code="mentee_cap",
+                )
+            end = _validate_new_time(session_type=session_type, mentee=mentee, start=start, now=now)
+            booking = Booking.objects.create(
+                mentor=mentor,
+                mentee=mentee,
+                session_type=session_type,
+                start=start,
+                end=end,
+                buffer_before_minutes=session_type.buffer_before_minutes,
+                buffer_after_minutes=session_type.buffer_after_minutes,
+                status=Booking.Status.REQUESTED if session_type.requires_approval else Booking.Status.CONFIRMED,
+                agenda=agenda,
+                mentee_timezone=mentee_timezone,
+                meeting_url=_meeting_url(session_type),
+                created_at=now,
+                responded_at=None if session_type.requires_approval else now,
+            )
+            audit_record(
+                actor=mentee,
+                event="mentorship.booking.request"
+                if booking.status == Booking.Status.REQUESTED
+                else "mentorship.booking.confirm",
+                target=booking,
+                data={"start": start.isoformat()},
+                ip_address=ip_address,
+            )
+            if booking.status == Booking.Status.REQUESTED:
+                _notify_booking(
+                    booking,
+                    recipient=mentor.user,
+                    kind="mentorship.booking.request",
+                    message=_("%(name)s asks for a session: %(title)s.")
+                    % {"name": mentee.display_name, "title": session_type.title},
+                )
+            else:
+                _notify_booking(
+                    booking,
+                    recipient=mentor.user,
+                    kind="mentorship.booking.confirm",
+                    message=_("%(name)s booked a session: %(title)s.")
+                    % {"name": mentee.display_name, "title": session_type.title},
+                )
+                _notify_booking(
+                    booking,
+                    recipient=mentee,
+                    kind="mentorship.booking.confirm",
+                    message=_("Your session with %(name)s is confirmed.") % {"name": mentor.user.display_name},
+                )
+            _schedule_follow_ups(booking)
+    except IntegrityError:
+        # The database's own guard (unique start, or the PostgreSQL exclusion
+        # constraint) caught a booking that raced past the checks.
+        raise SlotTakenError() from None
+    return booking
+
+
+def _lock_booking(booking: Booking) -> Booking:
+    return (
+        Booking.objects.select_for_update()
+        .select_related("mentor__user", "mentee", "session_type__mentor")
+        .get(pk=booking.pk)
+    )
+
+
+@transaction.atomic
+def booking_accept(*, actor: User, booking: Booking, ip_address: str | None = None, now: datetime | None = None):
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    if actor.pk != booking.mentor.user_id:
+        raise PermissionDenied
+    if booking.status != Booking.Status.REQUESTED:
+        raise ValidationError(_("This request has already been answered."))
+    if booking.created_at <= now - request_ttl():
+        _expire(booking)
+        raise ValidationError(_("This request has expired; its time is free again."))
+    if booking.start <= now:
+        raise ValidationError(_("This session's time has passed."))
+    booking.status = Booking.Status.CONFIRMED
+    booking.responded_at = now
+    booking.sequence += 1
+    booking.save(update_fields=["status", "responded_at", "sequence"])
+    audit_record(actor=actor, event="mentorship.booking.accept", target=booking, ip_address=ip_address)
+    _notify_booking(
+        booking,
+        recipient=booking.mentee,
+        kind="mentorship.booking.accept",
+        message=_("%(name)s confirmed your session.") % {"name": booking.mentor.user.display_name},
+    )
+    _schedule_follow_ups(booking)
+    return booking
+
+
+@transaction.atomic
+def booking_decline(
+    *, actor: User, booking: Booking, reason: str = "", ip_address: str | None = None, now: datetime | None = None
+):
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    if actor.pk != booking.mentor.user_id:
+        raise PermissionDenied
+    if booking.status != Booking.Status.REQUESTED:
+        raise ValidationError(_("This request has already been answered."))
+    booking.status = Booking.Status.DECLINED
+    booking.responded_at = now
+    booking.decline_reason = reason.strip()[:500]
+    booking.save(update_fields=["status", "responded_at", "decline_reason"])
+    audit_record(actor=actor, event="mentorship.booking.decline", target=booking, ip_address=ip_address)
+    _notify_booking(
+        booking,
+        recipient=booking.mentee,
+        kind="mentorship.booking.decline",
+        message=_("%(name)s declined your session request.") % {"name": booking.mentor.user.display_name},
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(
+    *, actor: User, booking: Booking, reason: str, ip_address: str | None = None, now: datetime | None = None
+):
+    """Either side cancels before the start. Inside the free-cancellation window it counts as late."""
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    if actor.pk not in (booking.mentee_id, booking.mentor.user_id):
+        raise PermissionDenied
+    if not booking.is_active:
+        raise ValidationError(_("Only waiting or confirmed sessions can be cancelled."))
+    if booking.start <= now:
+        raise ValidationError(_("This session has already started and can no longer be cancelled."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say briefly why you cancel; the other side will read it.")})
+    window = timedelta(hours=booking.session_type.cancel_window_hours)
+    booking.cancelled_late = booking.status == Booking.Status.CONFIRMED and booking.start - now < window
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = now
+    booking.cancelled_by = actor
+    booking.cancel_reason = reason[:500]
+    booking.sequence += 1
+    booking.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancelled_late", "sequence"]
+    )
+    audit_record(
+        actor=actor,
+        event="mentorship.booking.cancel",
+        target=booking,
+        data={"late": booking.cancelled_late},
+        ip_address=ip_address,
+    )
+    other = booking.mentor.user if actor.pk == booking.mentee_id else booking.mentee
+    _notify_booking(
+        booking,
+        recipient=other,
+        kind="mentorship.booking.cancel",
+        message=_("%(name)s cancelled your session: %(reason)s") % {"name": actor.display_name, "reason": reason},
+    )
+    return booking
+
+
+def booking_reschedule(
+    *, actor: User, booking: Booking, new_start: datetime, ip_address: str | None = None, now: datetime | None = None
+) -> Booking:
+    """Move a booking to another free slot, keeping its history and its calendar identity."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            booking = _lock_booking(booking)
+            if actor.pk not in (booking.mentee_id, booking.mentor.user_id):
+                raise PermissionDenied
+            if not booking.is_active:
+                raise ValidationError(_("Only waiting or confirmed sessions can be moved."))
+            window = timedelta(hours=booking.session_type.reschedule_window_hours)
+            if booking.start - now < window:
+                raise ValidationError(
+                    _("Sessions can be moved until %(hours)d hours before they start. Cancel instead, if you must.")
+                    % {"hours": booking.session_type.reschedule_window_hours}
+                )
+            session_type = booking.session_type
+            session_type.mentor = _lock_mentor(booking.mentor)
+            end = _validate_new_time(
+                session_type=session_type, mentee=booking.mentee, start=new_start, now=now, exclude=booking
+            )
+            old_status = booking.status
+            booking.status = Booking.Status.RESCHEDULED
+            booking.save(update_fields=["status"])
+            keeps_confirmation = old_status == Booking.Status.CONFIRMED and (
+                actor.pk == booking.mentor.user_id or not session_type.requires_approval
+            )
+            moved = Booking.objects.create(
+                mentor=booking.mentor,
+                mentee=booking.mentee,
+                session_type=session_type,
+                start=new_start,
+                end=end,
+                buffer_before_minutes=booking.buffer_before_minutes,
+                buffer_after_minutes=booking.buffer_after_minutes,
+                status=Booking.Status.CONFIRMED if keeps_confirmation else Booking.Status.REQUESTED,
+                agenda=booking.agenda,
+                mentee_timezone=booking.mentee_timezone,
+                meeting_url=booking.meeting_url,
+                uid=booking.uid,
+                sequence=booking.sequence + 1,
+                rescheduled_from=booking,
+                created_at=now,
+                responded_at=now if keeps_confirmation else None,
+            )
+            audit_record(
+                actor=actor,
+                event="mentorship.booking.reschedule",
+                target=moved,
+                data={"from": booking.start.isoformat(), "to": new_start.isoformat(), "previous": booking.pk},
+                ip_address=ip_address,
+            )
+            other = booking.mentor.user if actor.pk == booking.mentee_id else booking.mentee
+            _notify_booking(
+                moved,
+                recipient=other,
+                kind="mentorship.booking.reschedule",
+                message=_("%(name)s moved your session to a new time.") % {"name": actor.display_name},
+            )
+            _schedule_follow_ups(moved)
+    except IntegrityError:
+        raise SlotTakenError() from None
+    return moved
+
+
+@transaction.atomic
+def booking_complete(*, actor: User | None, booking: Booking, now: datetime | None = None) -> Booking:
+    """Mark a confirmed session held, once it has ended (the mentor, or the worker after a while)."""
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    if actor is not None and actor.pk != booking.mentor.user_id:
+        raise PermissionDenied
+    if booking.status != Booking.Status.CONFIRMED:
+        raise ValidationError(_("Only confirmed sessions can be marked as held."))
+    if booking.end > now:
+        raise ValidationError(_("A session can be marked as held once it has ended."))
+    booking.status = Booking.Status.COMPLETED
+    booking.save(update_fields=["status"])
+    audit_record(actor=actor, event="mentorship.booking.complete", target=booking)
+    for recipient in (booking.mentee, booking.mentor.user):
+        _notify_booking(
+            booking,
+            recipient=recipient,
+            kind="mentorship.booking.complete",
+            message=_("How did your session go? Leave feedback for the other side."),
+        )
+    return booking
+
+
+@transaction.atomic
+def booking_mark_no_show(*, actor: User, booking: Booking, now: datetime | None = None) -> Booking:
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    if actor.pk != booking.mentor.user_id:
+        raise PermissionDenied
+    if booking.status != Booking.Status.CONFIRMED or booking.start > now:
+        raise ValidationError(_("A no-show can be recorded only for a confirmed session that has started."))
+    booking.status = Booking.Status.NO_SHOW
+    booking.save(update_fields=["status"])
+    audit_record(actor=actor, event="mentorship.booking.no_show", target=booking)
+    return booking
+
+
+@transaction.atomic
+def booking_expire(*, booking_id: int, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    booking = (
+        Booking.objects.select_for_update()
+        .select_related("mentor__user", "mentee")
+        .filter(pk=booking_id, status=Booking.Status.REQUESTED, created_at__lte=now - request_ttl())
+        .first()
+    )
+    if booking is None:
+        return False
+    _expire(booking)
+    return True
+
+
+# --- After the session -------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_submit(
+    *, author: User, booking: Booking, rating: int, comment: str = "", may_feature: bool = False
+) -> Feedback:
+    if author.pk not in (booking.mentee_id, booking.mentor.user_id):
+        raise PermissionDenied
+    if booking.status != Booking.Status.COMPLETED:
+        raise ValidationError(_("Feedback opens once the session is marked as held."))
+    if Feedback.objects.filter(booking=booking, author=author).exists():
+        raise ValidationError(_("You already left feedback for this session."))
+    feedback = Feedback(booking=booking, author=author, rating=rating, comment=comment.strip(), may_feature=may_feature)
+    feedback.full_clean()
+    feedback.save()
+    audit_record(actor=author, event="mentorship.feedback.create", target=feedback, data={"rating": rating})
+    return feedback
+
+
+@transaction.atomic
+def endorsement_create(*, mentor: Mentor, founder: User, text: str) -> Endorsement:
+    """A mentor endorses a founder after at least one completed session together."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write a sentence or two about the founder.")})
+    if not Booking.objects.filter(mentor=mentor, mentee=founder, status=Booking.Status.COMPLETED).exists():
+        raise ValidationError(_("You can endorse a founder after at least one completed session with them."))
+    if Endorsement.objects.filter(mentor=mentor, founder=founder).exists():
+        raise ValidationError(_("You have already endorsed this founder."))
+    endorsement = Endorsement.objects.create(mentor=mentor, founder=founder, text=text[:1500])
+    audit_record(actor=mentor.user, event="mentorship.endorsement.create", target=endorsement)
+    notification_create(
+        recipient=founder,
+        kind="mentorship.endorsement.create",
+        message=_("%(name)s endorsed you.") % {"name": mentor.user.display_name},
+        url=founder.profile.get_absolute_url() if hasattr(founder, "profile") else "",
+    )
+    return endorsement
+
+
+# --- Calendar feed -----------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_feed_get_or_create(*, user: User) -> CalendarFeed:
+    feed, _created = CalendarFeed.objects.get_or_create(user=user)
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user: User) -> CalendarFeed:
+    """Replace the secret URL: calendars subscribed to the old one stop receiving sessions."""
+    feed, _created = CalendarFeed.objects.get_or_create(user=user)
+    feed.token = new_feed_token()
+    feed.created_at = timezone.now()
+    feed.save(update_fields=["token", "created_at"])
+    audit_record(actor=user, event="mentorship.calendar_feed.revoke", target=feed)
+    return feed

@@ -1,0 +1,72 @@
+"""Background work of mentorship: reminders, request expiry, completion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.template.loader import render_to_string
+
+from mentorship.models import Booking
+
+
+@task
+def send_booking_reminder(booking_id: int, expected_start: str, expected_sequence: int, hours_before: int) -> bool:
+    """Remind both sides. Sends nothing if the booking was cancelled, moved or changed since."""
+    booking = (
+        Booking.objects.select_related("mentor__user__profile", "mentee__profile", "session_type")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if (
+        booking is None
+        or booking.status != Booking.Status.CONFIRMED
+        or booking.start != datetime.fromisoformat(expected_start)
+        or booking.sequence != expected_sequence
+    ):
+        return False
+    for recipient, other, tz in (
+        (booking.mentee, booking.mentor.user, booking.mentee_timezone),
+        (booking.mentor.user, booking.mentee, booking.mentor.timezone),
+    ):
+        context = {
+            "booking": booking,
+            "recipient": recipient,
+            "other": other,
+            "tz": tz,
+            "hours_before": hours_before,
+            "link": f"{settings.SITE_URL}{booking.get_absolute_url()}",
+        }
+        send_mail(
+            subject=render_to_string("mentorship/email/reminder_subject.txt", context).strip(),
+            message=render_to_string("mentorship/email/reminder.txt", context),
+            from_email=None,
+            recipient_list=[recipient.email],
+        )
+    return True
+
+
+@task
+def expire_booking_request(booking_id: int) -> bool:
+    from mentorship.services import booking_expire
+
+    return booking_expire(booking_id=booking_id)
+
+
+@task
+def complete_booking(booking_id: int) -> bool:
+    """Sessions nobody marked are taken as held some hours after their end."""
+    from django.core.exceptions import ValidationError
+
+    from mentorship.services import booking_complete
+
+    booking = Booking.objects.filter(pk=booking_id, status=Booking.Status.CONFIRMED).first()
+    if booking is None:
+        return False
+    try:
+        booking_complete(actor=None, booking=booking)
+    except ValidationError:
+        return False
+    return True
