@@ -145,3 +145,31 @@ def deliver(django_capture_on_commit_callbacks, run_tasks):
         run_tasks()
 
     return block
+
+
+@pytest.fixture
+def mentor_factory(db):
+    from tests.mentorship.factories import MentorFactory
+
+    return MentorFactory
+
+
+@pytest.fixture
+def session_type_factory(db):
+    from tests.mentorship.factories import SessionTypeFactory
+
+    return SessionTypeFactory
+
+
+@pytest.fixture
+def availability_rule_factory(db):
+    from tests.mentorship.factories import AvailabilityRuleFactory
+
+    return AvailabilityRuleFactory
+
+
+@pytest.fixture
+def booking_factory(db):
+    from tests.mentorship.factories import BookingFactory
+
+    return BookingFactory
