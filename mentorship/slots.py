@@ -17,6 +17,7 @@ inputs.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -139,7 +140,10 @@ def compute_slots(
     if earliest > latest:
         return []
 
-    busy = list(busy)
+    busy = sorted(busy, key=lambda b: b.padded_start)
+    busy_starts = [b.padded_start for b in busy]
+    # The longest busy stretch bounds how far back an overlapping one can start.
+    longest = max((b.padded_end - b.padded_start for b in busy), default=timedelta(0))
     blocked = set(blocked)
     cap_counts: Counter[tuple[int, int]] = Counter(week_key(b.start, tz) for b in busy if b.counts_toward_cap)
 
@@ -159,10 +163,13 @@ def compute_slots(
                 end = start + duration
                 if earliest <= start <= latest and start not in starts:
                     padded_start, padded_end = start - buffer_before, end + buffer_after
+                    nearby = busy[
+                        bisect_left(busy_starts, padded_start - longest) : bisect_left(busy_starts, padded_end)
+                    ]
                     free = not any(
                         _overlaps(padded_start, padded_end, b.start, b.end)
                         or _overlaps(start, end, b.padded_start, b.padded_end)
-                        for b in busy
+                        for b in nearby
                     )
                     under_cap = weekly_cap is None or cap_counts[week_key(start, tz)] < weekly_cap
                     if free and under_cap:

@@ -19,7 +19,8 @@ PASSWORD = "journey-passphrase-2026"
 
 def test_newcomer_signs_up_and_asks_a_mentor_for_an_introduction(page: Page, live_server, run_tasks):
     # given: a mentor in Toronto working in FinTech
-    fintech = Sector.objects.get(slug="fintech")
+    # (get_or_create: after other live-server tests the seeded rows may have been flushed)
+    fintech, _ = Sector.objects.get_or_create(slug="fintech", defaults={"name": "FinTech"})
     mentor = ProfileFactory(
         display_name="Bilal Qureshi",
         headline="Payments engineer",
