@@ -29,7 +29,7 @@ from network.models import Profile, User
 ZONES = ["America/Los_Angeles", "America/Toronto", "Europe/London", "Asia/Dubai", "Australia/Sydney"]
 
 
-class Rollback(Exception):
+class RollbackError(Exception):
     pass
 
 
@@ -60,8 +60,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 self._database(mentors, repeat)
-                raise Rollback
-        except Rollback:
+                raise RollbackError
+        except RollbackError:
             pass
 
     def _pure(self, repeat: int) -> None:
