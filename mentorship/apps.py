@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MentorshipConfig(AppConfig):
     name = "mentorship"
+    verbose_name = _("Mentorship")
+
+    def ready(self) -> None:
+        from mentorship import profile_sections
+        from network.profile_sections import register
+
+        register(profile_sections.mentoring_section)

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from network import selectors, services
+from network import profile_sections, selectors, services
 from network.audit import client_ip
 from network.filters import MemberFilter, OrganisationFilter
 from network.forms import (
@@ -130,6 +130,7 @@ def member_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "show_contact": can_view_contact_details(viewer, profile),
         "memberships": selectors.membership_list_for_user(user=profile.user),
         "is_self": viewer.is_authenticated and viewer.pk == profile.user_id,
+        "sections": profile_sections.render_context(profile=profile, viewer=viewer),
     }
     if viewer.is_authenticated and viewer.pk != profile.user_id:
         context["introduction"] = selectors.introduction_between(user=viewer, other=profile.user)

@@ -1,0 +1,57 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from mentorship import services
+from mentorship.models import AvailabilityRule, BlockedDate, Booking, Endorsement, Feedback, Mentor, SessionType
+
+
+class SessionTypeInline(admin.TabularInline):
+    model = SessionType
+    extra = 0
+    fields = ["title", "duration_minutes", "requires_approval", "is_active"]
+
+
+class AvailabilityRuleInline(admin.TabularInline):
+    model = AvailabilityRule
+    extra = 0
+
+
+@admin.register(Mentor)
+class MentorAdmin(admin.ModelAdmin):
+    list_display = ["user", "status", "timezone", "created_at", "approved_at"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "user__profile__display_name"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["status", "approved_at"]
+    inlines = [SessionTypeInline, AvailabilityRuleInline]
+    actions = ["approve", "suspend"]
+
+    def _set_status(self, request, queryset, status):
+        for mentor in queryset:
+            services.mentor_set_status(actor=request.user, mentor=mentor, status=status)
+        self.message_user(request, _("%(count)d mentors updated.") % {"count": queryset.count()}, messages.SUCCESS)
+
+    @admin.action(description=_("Approve and list the selected mentors"))
+    def approve(self, request, queryset):
+        self._set_status(request, queryset, Mentor.Status.APPROVED)
+
+    @admin.action(description=_("Suspend the selected mentors"))
+    def suspend(self, request, queryset):
+        self._set_status(request, queryset, Mentor.Status.SUSPENDED)
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ["start", "mentor", "mentee", "status", "session_type"]
+    list_filter = ["status"]
+    raw_id_fields = ["mentor", "mentee", "session_type", "rescheduled_from", "cancelled_by"]
+    date_hierarchy = "start"
+
+    def has_change_permission(self, request, obj=None):
+        # Bookings change through their services (with audit entries), not by hand.
+        return False
+
+
+admin.site.register(Feedback)
+admin.site.register(Endorsement)
+admin.site.register(BlockedDate)
