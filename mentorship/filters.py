@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, DateField, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -50,21 +50,26 @@ class MentorFilter(django_filters.FilterSet):
         return queryset
 
     def filter_available(self, queryset, name, value):
-        """Weekly hours on a day that is not blocked in the next 7 days, or extra hours then.
+        """Weekly hours on a day of the coming week that is not blocked, or extra hours then.
 
-        An indexed approximation of "has a free slot": exact slots are
-        computed on the mentor's page.
+        An indexed approximation of "has a free slot" (exact slots are
+        computed on the mentor's page): each weekday of the next seven days
+        maps to one date, checked against the mentor's blocked dates.
         """
         if value is None:
             return queryset
         today = timezone.now().date()
-        days = [today + timedelta(days=n) for n in range(8)]
-        weekday_open = Q()
-        for day in days:
-            weekday_open |= Q(
-                Exists(AvailabilityRule.objects.filter(mentor=OuterRef("pk"), weekday=day.weekday()))
-                & ~Exists(BlockedDate.objects.filter(mentor=OuterRef("pk"), date=day))
+        date_of_weekday = {(today + timedelta(days=n)).weekday(): today + timedelta(days=n) for n in range(7)}
+        open_rules = (
+            AvailabilityRule.objects.filter(mentor=OuterRef("pk"))
+            .annotate(
+                day=Case(
+                    *[When(weekday=w, then=Value(d)) for w, d in date_of_weekday.items()],
+                    output_field=DateField(),
+                )
             )
-        extra = Exists(ExtraHours.objects.filter(mentor=OuterRef("pk"), date__gte=today, date__lte=days[-1]))
-        condition = weekday_open | Q(extra)
+            .filter(~Exists(BlockedDate.objects.filter(mentor=OuterRef("mentor"), date=OuterRef("day"))))
+        )
+        extra = ExtraHours.objects.filter(mentor=OuterRef("pk"), date__gte=today, date__lte=today + timedelta(days=6))
+        condition = Q(Exists(open_rules)) | Q(Exists(extra))
         return queryset.filter(condition) if value else queryset.exclude(condition)
