@@ -48,14 +48,25 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AvailabilityRuleForm(forms.ModelForm):
+class HoursWindowFormMixin:
+    """A clear message for hours that end before they start (instead of the constraint's name)."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("start_time"), cleaned_data.get("end_time")
+        if start is not None and end is not None and start >= end:
+            self.add_error("end_time", _("The end time must be after the start time."))
+        return cleaned_data
+
+
+class AvailabilityRuleForm(HoursWindowFormMixin, forms.ModelForm):
     class Meta:
         model = AvailabilityRule
         fields = ["weekday", "start_time", "end_time"]
         widgets = {"start_time": TimeInput(format="%H:%M"), "end_time": TimeInput(format="%H:%M")}
 
 
-class ExtraHoursForm(forms.ModelForm):
+class ExtraHoursForm(HoursWindowFormMixin, forms.ModelForm):
     class Meta:
         model = ExtraHours
         fields = ["date", "start_time", "end_time"]

@@ -252,8 +252,11 @@ def _validate_new_time(
     return end
 
 
-def _schedule_follow_ups(booking: Booking) -> None:
-    """Queue, after commit, the tasks that belong to a booking's current state."""
+def _schedule_follow_ups(booking: Booking, now: datetime) -> None:
+    """Queue, after commit, the tasks that belong to a booking's current state.
+
+    Reminders already due at ``now`` (the clock the calling service used) are skipped.
+    """
     from mentorship import tasks
 
     def enqueue():
@@ -262,7 +265,7 @@ def _schedule_follow_ups(booking: Booking) -> None:
         if booking.status == Booking.Status.CONFIRMED:
             for hours in settings.RABTA["REMINDER_HOURS"]:
                 run_at = booking.start - timedelta(hours=hours)
-                if run_at > timezone.now():
+                if run_at > now:
                     tasks.send_booking_reminder.using(run_after=run_at).enqueue(
                         booking.pk, booking.start.isoformat(), booking.sequence, hours
                     )
@@ -359,7 +362,7 @@ def booking_request(
                     kind="mentorship.booking.confirm",
                     message=_("Your session with %(name)s is confirmed.") % {"name": mentor.user.display_name},
                 )
-            _schedule_follow_ups(booking)
+            _schedule_follow_ups(booking, now)
     except IntegrityError:
         # The database's own guard (unique start, or the PostgreSQL exclusion
         # constraint) caught a booking that raced past the checks.
@@ -375,9 +378,18 @@ def _lock_booking(booking: Booking) -> Booking:
     )
 
 
-@transaction.atomic
 def booking_accept(*, actor: User, booking: Booking, ip_address: str | None = None, now: datetime | None = None):
     now = now or timezone.now()
+    with transaction.atomic():
+        accepted = _booking_accept(actor=actor, booking=booking, ip_address=ip_address, now=now)
+    if accepted is None:
+        # Raised after the block, so the expiry itself is committed, not rolled back with the refusal.
+        raise ValidationError(_("This request has expired; its time is free again."))
+    return accepted
+
+
+def _booking_accept(*, actor: User, booking: Booking, ip_address: str | None, now: datetime) -> Booking | None:
+    """Accept inside the caller's transaction; ``None`` when the request had lapsed (and is now expired)."""
     booking = _lock_booking(booking)
     if actor.pk != booking.mentor.user_id:
         raise PermissionDenied
@@ -385,7 +397,7 @@ def booking_accept(*, actor: User, booking: Booking, ip_address: str | None = No
         raise ValidationError(_("This request has already been answered."))
     if booking.created_at <= now - request_ttl():
         _expire(booking)
-        raise ValidationError(_("This request has expired; its time is free again."))
+        return None
     if booking.start <= now:
         raise ValidationError(_("This session's time has passed."))
     booking.status = Booking.Status.CONFIRMED
@@ -399,7 +411,7 @@ def booking_accept(*, actor: User, booking: Booking, ip_address: str | None = No
         kind="mentorship.booking.accept",
         message=_("%(name)s confirmed your session.") % {"name": booking.mentor.user.display_name},
     )
-    _schedule_follow_ups(booking)
+    _schedule_follow_ups(booking, now)
     return booking
 
 
@@ -531,7 +543,7 @@ def booking_reschedule(
                 kind="mentorship.booking.reschedule",
                 message=_("%(name)s moved your session to a new time.") % {"name": actor.display_name},
             )
-            _schedule_follow_ups(moved)
+            _schedule_follow_ups(moved, now)
     except IntegrityError:
         raise SlotTakenError() from None
     return moved

@@ -544,6 +544,7 @@ def mentor_availability(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         kind = request.POST.get("kind")
+        form = None
         try:
             if kind == "rule":
                 form = forms["rule"] = AvailabilityRuleForm(request.POST, prefix="rule")

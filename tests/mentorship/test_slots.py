@@ -155,9 +155,7 @@ def test_fall_back_offers_the_repeated_hour_once(tz, day, weekday, start, end):
     assert [s.start for s in slots] == sorted({s.start for s in slots})
 
 
-@pytest.mark.parametrize(
-    "day", [date(2026, 3, 8), date(2026, 11, 1), date(2027, 3, 14), date(2027, 11, 7)], ids=str
-)
+@pytest.mark.parametrize("day", [date(2026, 3, 8), date(2026, 11, 1), date(2027, 3, 14), date(2027, 11, 7)], ids=str)
 def test_morning_hours_on_a_us_change_day_do_not_vanish(day):
     slots = slots_on(LA, [WeeklyHours(6, time(9), time(11))], day)
 
@@ -168,9 +166,7 @@ def test_local_instant_recognises_the_missing_hour():
     assert local_instant(date(2026, 3, 8), time(2, 30), LA) is None
     assert local_instant(date(2026, 3, 8), time(3, 0), LA) == datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
     # fall back: the first of the two 01:30s
-    assert local_instant(date(2026, 11, 1), time(1, 30), LA).astimezone(UTC) == datetime(
-        2026, 11, 1, 8, 30, tzinfo=UTC
-    )
+    assert local_instant(date(2026, 11, 1), time(1, 30), LA).astimezone(UTC) == datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
 
 
 # --- Notice, horizon, bookings, buffers, caps, days off, extra hours -----------------
@@ -336,9 +332,8 @@ def test_slot_properties(tz, weekday, start_hour, length_hours, duration_minutes
         local = slot.start.astimezone(tz)
         assert local.replace(tzinfo=None) == slot.local_start.replace(tzinfo=None), "the local time exists"
         assert local.weekday() == weekday
-        assert time(start_hour) <= local.time() and (datetime.combine(local.date(), local.time()) + duration) <= (
-            datetime.combine(local.date(), time(end_hour))
-        )
+        assert time(start_hour) <= local.time()
+        assert datetime.combine(local.date(), local.time()) + duration <= datetime.combine(local.date(), time(end_hour))
         assert slot.end - slot.start == duration
         assert now + timedelta(hours=2) <= slot.start <= now + timedelta(days=14)
         assert not (slot.start < booked.end and booked.start < slot.end), "never over a booking"
