@@ -58,7 +58,7 @@ def test_founder_books_mentor_confirms_both_see_local_times(browser: Browser, li
 
     # when: the mentor accepts from their sessions page
     sign_in(mentor_page, live_server.url, mentor.user.email)
-    mentor_page.get_by_role("link", name="My sessions").click()
+    mentor_page.get_by_role("navigation", name="Main").get_by_role("link", name="My sessions").click()
     expect(mentor_page.get_by_role("heading", name="Requests waiting for your answer")).to_be_visible()
     mentor_page.locator(f"a[href='/sessions/{booking.pk}/']").first.click()
     mentor_page.get_by_role("button", name="Accept").click()
