@@ -36,17 +36,9 @@ from mentorship.models import Booking, CalendarFeed, Endorsement, Feedback, Ment
 from mentorship.permissions import access_booking, access_listed_mentor, access_own_mentor, can_book
 from mentorship.slots import offset_changes
 from network.audit import client_ip
-from network.forms import COMMON_TIMEZONES
+from network.forms import COMMON_TIMEZONES, add_validation_errors
 
 START_FORMAT = "%Y%m%dT%H%MZ"
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def viewer_zone(request: HttpRequest) -> ZoneInfo:
@@ -188,7 +180,7 @@ def booking_create(request: HttpRequest, pk: int, type_id: int, start: str) -> H
             if error.code == "slot_taken":
                 messages.error(request, error.messages[0])
                 return redirect(f"{reverse('mentorship:mentor-detail', args=[mentor.pk])}?type={session_type.pk}")
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             if booking.status == Booking.Status.CONFIRMED:
                 messages.success(request, _("Your session is booked and confirmed."))
@@ -489,7 +481,7 @@ def mentor_settings(request: HttpRequest) -> HttpResponse:
                 services.mentor_update(mentor=access_own_mentor(request.user), data=form.cleaned_data)
                 messages.success(request, _("Your mentor settings were saved."))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             return redirect("mentorship:mentor-dashboard")
     return render(
@@ -572,7 +564,7 @@ def mentor_availability(request: HttpRequest) -> HttpResponse:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as error:
             if form is not None:
-                _add_errors(form, error)
+                add_validation_errors(form, error)
             else:
                 messages.error(request, " ".join(error.messages))
         else:
@@ -618,7 +610,7 @@ def session_type_edit(request: HttpRequest, type_id: int | None = None) -> HttpR
                 data=form.cleaned_data,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The session type was saved."))
             return redirect("mentorship:session-type-list")

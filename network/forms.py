@@ -35,6 +35,16 @@ COMMON_TIMEZONES = [
     "UTC",
 ]
 
+
+def add_validation_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: per field where it names one, else on the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 ALLOWED_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_PHOTO_PIXELS = 40_000_000
 

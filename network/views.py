@@ -26,6 +26,7 @@ from network.forms import (
     MembershipRoleForm,
     OrganisationForm,
     ProfileForm,
+    add_validation_errors,
 )
 from network.models import Membership, Organisation, Profile, User
 from network.permissions import (
@@ -35,14 +36,6 @@ from network.permissions import (
     can_request_introduction,
     can_view_contact_details,
 )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _paginate(request: HttpRequest, queryset, per_page: int):
@@ -92,7 +85,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                     ip_address=client_ip(request),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_validation_errors(form, error)
             else:
                 messages.success(request, _("Your profile was saved."))
                 return redirect("network:member-detail", user_id=request.user.pk)
@@ -192,7 +185,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
                 creator=request.user, data=data, sectors=form.cleaned_data["sectors"], ip_address=client_ip(request)
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("%(name)s was created. You are its owner.") % {"name": organisation.name})
             return redirect(organisation)
@@ -215,7 +208,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 ip_address=client_ip(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("network:organisation-detail", slug=slug)
@@ -233,7 +226,7 @@ def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=request.user, organisation=organisation, **form.cleaned_data, ip_address=client_ip(request)
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The member was added."))
             return redirect("network:organisation-members", slug=slug)
@@ -320,7 +313,7 @@ def introduction_request(request: HttpRequest, user_id: int) -> HttpResponse:
                 ip_address=client_ip(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request,
