@@ -4,7 +4,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mentorship.models import AvailabilityRule, BlockedDate, ExtraHours, Mentor, SessionType
-from network.forms import COMMON_TIMEZONES  # noqa: F401 - re-exported for the templates' datalist
 
 
 class MentorForm(forms.ModelForm):
