@@ -1,3 +1,5 @@
 """WebSocket routes of every app, gathered in one list for ``config.asgi``."""
 
-websocket_urlpatterns: list = []
+from mentorship.routing import websocket_urlpatterns as mentorship_routes
+
+websocket_urlpatterns: list = [*mentorship_routes]

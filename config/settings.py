@@ -155,8 +155,19 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's pool allows 100 connections by default; a burst of
+                # a few hundred clients joining rooms at once (every join takes
+                # one) fails with "Too many connections". Sized for bursts.
+                "hosts": [
+                    {"address": REDIS_URL, "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000"))}
+                ],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "rabta"),
+                # Messages waiting per channel before new ones are dropped. A
+                # dropped broadcast is not lost: clients catch up from the
+                # database (every message is stored before it is broadcast).
+                "capacity": 500,
+                "expiry": 30,
+                "group_expiry": 86400,
             },
         }
     }
@@ -330,6 +341,15 @@ RABTA = {
     "REMINDER_HOURS": (24, 1),
     # Generated video rooms: a fresh random room name under this address.
     "VIDEO_ROOM_BASE": os.environ.get("RABTA_VIDEO_ROOM_BASE", "https://meet.jit.si/"),
+    # The session room opens this long before the session…
+    "ROOM_OPENS_MINUTES_BEFORE": 60,
+    # …and turns read-only this long after it ends.
+    "ROOM_READ_ONLY_HOURS_AFTER": 6,
+    # Limits that keep one member from flooding a room or the server.
+    "ROOM_MESSAGE_MAX_CHARS": 4000,
+    "ROOM_FRAME_MAX_BYTES": 65536,
+    "ROOM_MESSAGES_PER_10_SECONDS": 20,
+    "ROOM_CONNECTIONS_PER_MEMBER": 5,
 }
 
 LOGGING = {

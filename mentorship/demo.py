@@ -83,9 +83,13 @@ def _bookings(accounts: dict, mentors: list[Mentor]) -> None:
     )
     Feedback.objects.create(booking=held, author=founder, rating=5, comment="Clear, practical advice on idempotency.")
     Feedback.objects.create(booking=held, author=demo_mentor.user, rating=5, comment="Well prepared founder.")
-    # One confirmed session in a few days, and one request waiting for the mentor.
-    for days, session_type, status in ((3, office, Booking.Status.CONFIRMED), (6, deep, Booking.Status.REQUESTED)):
-        start = now + timedelta(days=days)
+    # A session starting within the hour (its room is open), one confirmed in a
+    # few days, and one request waiting for the mentor.
+    for start, session_type, status in (
+        (now + timedelta(minutes=30), office, Booking.Status.CONFIRMED),
+        (now + timedelta(days=3), office, Booking.Status.CONFIRMED),
+        (now + timedelta(days=6), deep, Booking.Status.REQUESTED),
+    ):
         Booking.objects.create(
             mentor=demo_mentor,
             mentee=founder,

@@ -366,3 +366,48 @@ class CalendarFeed(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("mentorship:calendar-feed", args=[self.token])
+
+
+class RoomMessage(models.Model):
+    """A chat message in a booking's session room.
+
+    ``client_id`` is chosen by the sender's browser; the same message sent
+    again (a retry after a dropped connection) finds the stored one instead of
+    making a second.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="room_messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client_id = models.UUIDField()
+    body = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["booking", "id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "author", "client_id"], name="mentorship_roommessage_once"),
+            models.CheckConstraint(condition=~Q(body=""), name="mentorship_roommessage_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} in room {self.booking_id}: {self.body[:40]}"
+
+
+class SessionNotes(models.Model):
+    """Notes both participants edit. ``version`` grows with every save; a save
+    made from an older version is refused instead of overwriting silently."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(blank=True, max_length=20000)
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "session notes"
+
+    def __str__(self) -> str:
+        return f"Notes of booking {self.booking_id} (v{self.version})"

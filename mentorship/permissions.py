@@ -3,8 +3,12 @@ calendar files and (later) the session room consumer."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from mentorship.models import Booking, Mentor
 from network.permissions import is_member
@@ -54,3 +58,39 @@ def can_book(user, mentor: Mentor) -> bool:
 def require_mentor_of(user, booking: Booking) -> None:
     if not is_member(user) or booking.mentor.user_id != user.pk:
         raise PermissionDenied
+
+
+class RoomState:
+    OPEN = "open"
+    READ_ONLY = "read_only"
+
+
+ROOM_STATUSES = (Booking.Status.CONFIRMED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW)
+
+
+def room_state(booking: Booking, now: datetime) -> str | None:
+    """Whether the booking's room is open, read-only, or (None) closed at ``now``."""
+    if booking.status not in ROOM_STATUSES:
+        return None
+    opens = booking.start - timedelta(minutes=settings.RABTA["ROOM_OPENS_MINUTES_BEFORE"])
+    read_only_from = booking.end + timedelta(hours=settings.RABTA["ROOM_READ_ONLY_HOURS_AFTER"])
+    if now < opens:
+        return None
+    return RoomState.OPEN if now < read_only_from else RoomState.READ_ONLY
+
+
+def access_room(user, booking_id: int, now: datetime | None = None) -> tuple[Booking, str]:
+    """The booking and its room state, for its two participants while the room exists.
+
+    Used by the room page and the WebSocket consumer alike. Raises ``Http404``
+    for anyone who is not a participant, and ``PermissionDenied`` (with a
+    reason) for participants when the room is not open: cancelled or not
+    confirmed bookings, and before the room opens.
+    """
+    booking = access_booking(user, booking_id)
+    state = room_state(booking, now or timezone.now())
+    if state is None:
+        if booking.status not in ROOM_STATUSES:
+            raise PermissionDenied("This session is not confirmed, so it has no room.")
+        raise PermissionDenied("The room opens an hour before the session.")
+    return booking, state

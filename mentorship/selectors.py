@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from mentorship.models import AvailabilityRule, Booking, Feedback, Mentor, SessionType
+from mentorship.models import AvailabilityRule, Booking, Feedback, Mentor, RoomMessage, SessionType
 from mentorship.slots import Busy, Slot, WeeklyHours, Window, compute_slots
 
 
@@ -161,3 +161,21 @@ def booking_list_for(*, user) -> QuerySet[Booking]:
 def session_type_list(*, mentor: Mentor, active_only: bool = True) -> QuerySet[SessionType]:
     qs = SessionType.objects.filter(mentor=mentor).select_related("mentor")
     return qs.filter(is_active=True) if active_only else qs
+
+
+def room_messages_after(*, booking_id: int, after_id: int = 0, limit: int = 200) -> list[RoomMessage]:
+    """Messages of a room after ``after_id``, oldest first, with their authors, at most ``limit``."""
+    return list(
+        RoomMessage.objects.filter(booking_id=booking_id, id__gt=after_id)
+        .select_related("author__profile")
+        .order_by("id")[:limit]
+    )
+
+
+def room_latest_messages(*, booking_id: int, limit: int = 100) -> list[RoomMessage]:
+    """The last ``limit`` messages of a room, oldest first (for the page's first render)."""
+    latest = list(
+        RoomMessage.objects.filter(booking_id=booking_id).select_related("author__profile").order_by("-id")[:limit]
+    )
+    latest.reverse()
+    return latest

@@ -30,6 +30,8 @@ from mentorship.models import (
     ExtraHours,
     Feedback,
     Mentor,
+    RoomMessage,
+    SessionNotes,
     SessionType,
     new_feed_token,
 )
@@ -661,3 +663,53 @@ def calendar_feed_revoke(*, user: User) -> CalendarFeed:
     feed.save(update_fields=["token", "created_at"])
     audit_record(actor=user, event="mentorship.calendar_feed.revoke", target=feed)
     return feed
+
+
+# --- Session room ------------------------------------------------------------
+
+
+def room_message_post(*, booking: Booking, author: User, client_id, body: str) -> tuple[RoomMessage, bool]:
+    """Store a room message once per (author, client id); return it and whether it is new.
+
+    The caller has checked access (``permissions.access_room``) and that the
+    room is open. Sending the same ``client_id`` again returns the stored
+    message unchanged.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("A message cannot be empty."), code="empty")
+    limit = settings.RABTA["ROOM_MESSAGE_MAX_CHARS"]
+    if len(body) > limit:
+        raise ValidationError(_("A message can be at most %(limit)d characters.") % {"limit": limit}, code="too_long")
+    try:
+        with transaction.atomic():
+            return RoomMessage.objects.get_or_create(
+                booking=booking, author=author, client_id=client_id, defaults={"body": body}
+            )
+    except IntegrityError:
+        # The same message arrived twice at the same moment (two connections);
+        # the other insert won, so return what it stored.
+        return RoomMessage.objects.get(booking=booking, author=author, client_id=client_id), False
+
+
+@transaction.atomic
+def session_notes_save(*, booking: Booking, author: User, text: str, base_version: int) -> tuple[SessionNotes, bool]:
+    """Save the shared notes if they were edited from the current version.
+
+    Returns ``(notes, saved)``. When someone else saved in between, nothing is
+    written and the current notes come back, so the editor can see them and
+    merge instead of overwriting.
+    """
+    limit = SessionNotes._meta.get_field("text").max_length
+    if len(text) > limit:
+        raise ValidationError(_("Notes can be at most %(limit)d characters.") % {"limit": limit})
+    notes, _created = SessionNotes.objects.get_or_create(booking=booking)
+    notes = SessionNotes.objects.select_for_update().get(pk=notes.pk)
+    if notes.version != base_version:
+        return notes, False
+    notes.text = text
+    notes.version += 1
+    notes.updated_by = author
+    notes.updated_at = timezone.now()
+    notes.save(update_fields=["text", "version", "updated_by", "updated_at"])
+    return notes, True

@@ -25,6 +25,9 @@ urlpatterns = [
     path("sessions/<int:pk>/feedback/", views.feedback_create, name="feedback-create"),
     path("sessions/<int:pk>/endorse/", views.endorsement_create, name="endorsement-create"),
     path("sessions/<int:pk>/calendar.ics", views.booking_ics, name="booking-ics"),
+    path("sessions/<int:pk>/room/", views.booking_room, name="booking-room"),
+    path("sessions/<int:pk>/room/messages/", views.booking_room_message, name="booking-room-message"),
+    path("sessions/<int:pk>/room/notes/", views.booking_room_notes, name="booking-room-notes"),
     path("calendar/", views.calendar_settings, name="calendar-settings"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
 ]

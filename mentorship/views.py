@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mentorship import selectors, services
 from mentorship.calendar import calendar_for
+from mentorship.consumers import broadcast_message, broadcast_notes
 from mentorship.filters import MentorFilter
 from mentorship.forms import (
     AvailabilityRuleForm,
@@ -32,8 +35,16 @@ from mentorship.forms import (
     ReasonForm,
     SessionTypeForm,
 )
-from mentorship.models import Booking, CalendarFeed, Endorsement, Feedback, Mentor, SessionType
-from mentorship.permissions import access_booking, access_listed_mentor, access_own_mentor, can_book
+from mentorship.models import Booking, CalendarFeed, Endorsement, Feedback, Mentor, SessionNotes, SessionType
+from mentorship.permissions import (
+    RoomState,
+    access_booking,
+    access_listed_mentor,
+    access_own_mentor,
+    access_room,
+    can_book,
+    room_state,
+)
 from mentorship.slots import offset_changes
 from network.audit import client_ip
 from network.forms import COMMON_TIMEZONES, add_validation_errors
@@ -269,6 +280,10 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_form": ReasonForm(),
             "decline_form": OptionalReasonForm(),
             "history": _history(booking),
+            "room_state": room_state(booking, now),
+            "room_opens": (booking.start - timedelta(minutes=settings.RABTA["ROOM_OPENS_MINUTES_BEFORE"])).astimezone(
+                viewer_tz
+            ),
         },
     )
 
@@ -615,3 +630,106 @@ def session_type_edit(request: HttpRequest, type_id: int | None = None) -> HttpR
             messages.success(request, _("The session type was saved."))
             return redirect("mentorship:session-type-list")
     return render(request, "mentorship/session_type_form.html", {"form": form, "session_type": session_type})
+
+
+# --- Session room ------------------------------------------------------------
+
+
+def _room_or_refusal(request: HttpRequest, pk: int):
+    """The booking and room state, or a page explaining why the room is not open (participants only)."""
+    booking = access_booking(request.user, pk)
+    try:
+        return access_room(request.user, pk), None
+    except PermissionDenied as refusal:
+        opens = booking.start - timedelta(minutes=settings.RABTA["ROOM_OPENS_MINUTES_BEFORE"])
+        response = render(
+            request,
+            "mentorship/room_closed.html",
+            {"booking": booking, "reason": str(refusal), "opens": opens},
+            status=403,
+        )
+        return None, response
+
+
+@login_required
+@require_GET
+def booking_room(request: HttpRequest, pk: int) -> HttpResponse:
+    room, refusal = _room_or_refusal(request, pk)
+    if refusal is not None:
+        return refusal
+    booking, state = room
+    is_mentor = booking.mentor.user_id == request.user.pk
+    messages_ = selectors.room_latest_messages(booking_id=booking.pk)
+    notes = SessionNotes.objects.filter(booking=booking).select_related("updated_by__profile").first()
+    return render(
+        request,
+        "mentorship/room.html",
+        {
+            "booking": booking,
+            "state": state,
+            "other": booking.mentee if is_mentor else booking.mentor.user,
+            "room_messages": messages_,
+            "last_id": messages_[-1].pk if messages_ else 0,
+            "new_client_id": uuid.uuid4(),
+            "notes": notes,
+            "notes_version": notes.version if notes else 0,
+            "has_ended": booking.end <= timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def booking_room_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sending without JavaScript: the form carries its own client id, so a resubmission stores nothing twice."""
+    room, refusal = _room_or_refusal(request, pk)
+    if refusal is not None:
+        return refusal
+    booking, state = room
+    if state != RoomState.OPEN:
+        messages.error(request, _("This room is read-only now."))
+        return redirect("mentorship:booking-room", pk=pk)
+    try:
+        client_id = uuid.UUID(request.POST.get("client_id", ""))
+        message, created = services.room_message_post(
+            booking=booking, author=request.user, client_id=client_id, body=request.POST.get("body", "")
+        )
+    except ValueError:
+        messages.error(request, _("Your message could not be sent; please try again."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if created:
+            broadcast_message(booking.pk, message)
+    return redirect(f"{reverse('mentorship:booking-room', args=[pk])}#composer")
+
+
+@login_required
+@require_POST
+def booking_room_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    room, refusal = _room_or_refusal(request, pk)
+    if refusal is not None:
+        return refusal
+    booking, state = room
+    if state != RoomState.OPEN:
+        messages.error(request, _("This room is read-only now."))
+        return redirect("mentorship:booking-room", pk=pk)
+    try:
+        base_version = int(request.POST.get("version", ""))
+        notes, saved = services.session_notes_save(
+            booking=booking, author=request.user, text=request.POST.get("text", ""), base_version=base_version
+        )
+    except ValueError:
+        messages.error(request, _("Reload the page and save the notes again."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if saved:
+            broadcast_notes(booking.pk, notes)
+            messages.success(request, _("Notes saved."))
+        else:
+            messages.error(
+                request,
+                _("Someone saved the notes after you opened them. Their version is shown; add your changes again."),
+            )
+    return redirect(f"{reverse('mentorship:booking-room', args=[pk])}#notes")

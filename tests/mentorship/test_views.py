@@ -31,6 +31,8 @@ from mentorship.models import (
     ExtraHours,
     Feedback,
     Mentor,
+    RoomMessage,
+    SessionNotes,
     SessionType,
 )
 from mentorship.selectors import mentor_slots
@@ -74,6 +76,8 @@ def snapshot() -> dict:
         "feeds": sorted(CalendarFeed.objects.values_list("pk", "token")),
         "audit": AuditEntry.objects.count(),
         "notifications": Notification.objects.count(),
+        "room_messages": sorted(RoomMessage.objects.values_list("pk", "body")),
+        "notes": sorted(SessionNotes.objects.values_list("pk", "text", "version")),
     }
 
 
@@ -162,6 +166,8 @@ def session_type_data(**overrides) -> dict:
 
 # --- The ladder: anonymous visitors --------------------------------------------------
 
+ROOM_MESSAGE = {"client_id": "0b6f1c1e-7d1c-4a43-9a57-3f1f3c1d2e4f", "body": "Mischief."}
+
 # (method, url name, arguments from the world, data to post)
 SIGNED_IN_ONLY = [
     ("get", "mentorship:booking-create", lambda w: [w.mentor.pk, w.office_hours.pk, w.free_token], None),
@@ -188,6 +194,9 @@ SIGNED_IN_ONLY = [
     ("post", "mentorship:feedback-create", lambda w: [w.held.pk], {"rating": "1"}),
     ("post", "mentorship:endorsement-create", lambda w: [w.held.pk], {"text": "A sharp founder indeed."}),
     ("get", "mentorship:booking-ics", lambda w: [w.booking.pk], None),
+    ("get", "mentorship:booking-room", lambda w: [w.ended.pk], None),
+    ("post", "mentorship:booking-room-message", lambda w: [w.ended.pk], ROOM_MESSAGE),
+    ("post", "mentorship:booking-room-notes", lambda w: [w.ended.pk], {"version": "0", "text": "Mischief."}),
     ("get", "mentorship:calendar-settings", lambda w: [], None),
     ("post", "mentorship:calendar-settings", lambda w: [], {}),
 ]
@@ -306,6 +315,9 @@ BOOKING_URLS = [
     ("post", "mentorship:feedback-create", lambda w: [w.held.pk], {"rating": "1", "comment": "Bad."}),
     ("post", "mentorship:endorsement-create", lambda w: [w.held.pk], {"text": "A sharp founder indeed."}),
     ("get", "mentorship:booking-ics", lambda w: [w.booking.pk], None),
+    ("get", "mentorship:booking-room", lambda w: [w.ended.pk], None),
+    ("post", "mentorship:booking-room-message", lambda w: [w.ended.pk], ROOM_MESSAGE),
+    ("post", "mentorship:booking-room-notes", lambda w: [w.ended.pk], {"version": "0", "text": "Mischief."}),
 ]
 
 
@@ -621,6 +633,8 @@ POST_ONLY = [
     ("mentorship:booking-no-show", lambda w: [w.ended.pk]),
     ("mentorship:feedback-create", lambda w: [w.held.pk]),
     ("mentorship:endorsement-create", lambda w: [w.held.pk]),
+    ("mentorship:booking-room-message", lambda w: [w.ended.pk]),
+    ("mentorship:booking-room-notes", lambda w: [w.ended.pk]),
 ]
 
 
@@ -648,6 +662,7 @@ GET_ONLY = [
     ("mentorship:mentor-dashboard", lambda w: []),
     ("mentorship:session-type-list", lambda w: []),
     ("mentorship:calendar-feed", lambda w: [w.feed.token]),
+    ("mentorship:booking-room", lambda w: [w.ended.pk]),
 ]
 
 

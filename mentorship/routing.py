@@ -1,0 +1,7 @@
+from django.urls import path
+
+from mentorship.consumers import SessionRoomConsumer
+
+websocket_urlpatterns = [
+    path("ws/sessions/<int:booking_id>/room/", SessionRoomConsumer.as_asgi()),
+]

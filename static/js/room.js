@@ -1,0 +1,394 @@
+/* Session room client.
+ *
+ * - Every message gets its own id here (crypto.randomUUID) and waits in an
+ *   outbox kept in localStorage until the server acknowledges it with the
+ *   stored id, so a reload or a dropped link loses nothing; sending it again
+ *   stores nothing twice (the server keys messages by this id).
+ * - On every (re)connection the client asks for everything after the last
+ *   stored id it holds, so messages missed while away arrive in order.
+ * - Messages are drawn once per stored id: nothing is shown twice.
+ * - Text is inserted as text; only http(s) links become anchors.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("room");
+  if (!root || !("WebSocket" in window)) {
+    return;
+  }
+  var text = root.dataset;
+  var bookingId = text.booking;
+  var me = Number(text.me);
+  var readOnly = text.state !== "open";
+  var list = document.getElementById("messages");
+  var composer = document.getElementById("composer");
+  var input = composer ? composer.querySelector("textarea") : null;
+  var statusEl = document.getElementById("connection-status");
+  var presenceEl = document.getElementById("presence");
+  var typingEl = document.getElementById("typing");
+  var notesForm = document.getElementById("notes-form");
+  var notesText = document.getElementById("notes-text");
+  var notesStatus = document.getElementById("notes-status");
+  var notesConflict = document.getElementById("notes-conflict");
+  var notesVersion = notesForm ? Number(notesForm.elements.version.value) : 0;
+  var notesDirty = false;
+
+  var outboxKey = "rabta-room-outbox-" + bookingId + "-" + me;
+  var byId = new Map();
+  var byClientId = new Map();
+  var lastId = 0;
+  var socket = null;
+  var attempt = 0;
+  var reconnectTimer = null;
+  var present = new Map();
+  var typingTimer = null;
+  var lastTypingSent = 0;
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function loadOutbox() {
+    try {
+      var items = JSON.parse(localStorage.getItem(outboxKey) || "[]");
+      return Array.isArray(items) ? items : [];
+    } catch (e) {
+      return [];
+    }
+  }
+  var outbox = loadOutbox();
+  function saveOutbox() {
+    try {
+      localStorage.setItem(outboxKey, JSON.stringify(outbox));
+    } catch (e) { /* storage full or disabled: the in-memory outbox still works */ }
+  }
+
+  function setStatus(value) {
+    statusEl.textContent = value;
+  }
+
+  function appendLinkified(parent, body) {
+    var parts = body.split(/(https?:\/\/[^\s<>"']+)/);
+    parts.forEach(function (part, index) {
+      if (index % 2 === 1) {
+        var link = document.createElement("a");
+        link.href = part;
+        link.rel = "noopener noreferrer nofollow";
+        link.target = "_blank";
+        link.textContent = part;
+        parent.appendChild(link);
+      } else if (part) {
+        var lines = part.split("\n");
+        lines.forEach(function (line, i) {
+          if (i > 0) {
+            parent.appendChild(document.createElement("br"));
+          }
+          parent.appendChild(document.createTextNode(line));
+        });
+      }
+    });
+  }
+
+  function timeOf(iso) {
+    var date = iso ? new Date(iso) : new Date();
+    return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
+  }
+
+  function buildItem(message, pending) {
+    var item = document.createElement("li");
+    item.className = "room-message" + (message.author_id === me ? " mine" : "") + (pending ? " pending" : "");
+    var meta = document.createElement("p");
+    meta.className = "room-meta";
+    var who = document.createElement("strong");
+    who.textContent = message.author || "";
+    var when = document.createElement("time");
+    when.textContent = pending ? text.textSending : timeOf(message.created_at);
+    if (message.created_at) {
+      when.dateTime = message.created_at;
+    }
+    meta.appendChild(who);
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(when);
+    var body = document.createElement("p");
+    body.className = "room-body";
+    appendLinkified(body, message.body);
+    item.appendChild(meta);
+    item.appendChild(body);
+    item.dataset.clientId = message.client_id;
+    return item;
+  }
+
+  function placeStored(item, id) {
+    item.dataset.id = String(id);
+    // Keep stored messages in id order, before any still pending.
+    var next = null;
+    for (var i = 0; i < list.children.length; i++) {
+      var other = list.children[i];
+      if (other === item) {
+        continue;
+      }
+      if (!other.dataset.id || Number(other.dataset.id) > id) {
+        next = other;
+        break;
+      }
+    }
+    list.insertBefore(item, next);
+  }
+
+  function showStored(message) {
+    if (byId.has(message.id)) {
+      return;
+    }
+    var item = byClientId.get(message.client_id);
+    if (item && !item.dataset.id) {
+      var fresh = buildItem(message, false);
+      list.replaceChild(fresh, item);
+      item = fresh;
+    } else {
+      item = buildItem(message, false);
+    }
+    byId.set(message.id, item);
+    byClientId.set(message.client_id, item);
+    placeStored(item, message.id);
+    lastId = Math.max(lastId, message.id);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function showPending(entry) {
+    if (byClientId.has(entry.client_id)) {
+      return;
+    }
+    var item = buildItem({ client_id: entry.client_id, author_id: me, author: "", body: entry.body }, true);
+    byClientId.set(entry.client_id, item);
+    list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function send(payload) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(payload));
+      return true;
+    }
+    return false;
+  }
+
+  function flushOutbox() {
+    outbox.forEach(function (entry) {
+      send({ type: "message", client_id: entry.client_id, body: entry.body });
+    });
+  }
+
+  function renderPresence() {
+    var names = [];
+    present.forEach(function (value) {
+      if (value.channels.size > 0) {
+        names.push(value.name);
+      }
+    });
+    presenceEl.textContent = names.length ? text.textHere + " " + names.join(", ") : "";
+  }
+
+  function onPresence(event) {
+    var entry = present.get(event.user_id) || { name: event.name, channels: new Set() };
+    if (event.name) {
+      entry.name = event.name;
+    }
+    if (event.present) {
+      entry.channels.add(event.channel);
+    } else {
+      entry.channels.delete(event.channel);
+    }
+    present.set(event.user_id, entry);
+    renderPresence();
+  }
+
+  var savingText = null;
+
+  function onNotes(notes, conflict) {
+    if (!notesForm) {
+      return;
+    }
+    if (conflict) {
+      // Refused: someone saved first. Show their text; the next save is made knowingly over it.
+      notesConflict.hidden = false;
+      notesConflict.querySelector("p").textContent = text.textConflict;
+      notesConflict.querySelector("pre").textContent = notes.text;
+      notesVersion = notes.version;
+      notesForm.elements.version.value = String(notes.version);
+      savingText = null;
+      return;
+    }
+    if (savingText !== null && notes.text === savingText) {
+      notesVersion = notes.version;
+      notesForm.elements.version.value = String(notes.version);
+      notesDirty = false;
+      savingText = null;
+      notesConflict.hidden = true;
+      notesStatus.textContent = text.textNotesSaved;
+      return;
+    }
+    notesStatus.textContent = text.textNotesUpdated + " " + notes.by + ".";
+    if (!notesDirty) {
+      // Nothing unsaved here: take their version. With unsaved edits, keep them;
+      // saving will then be refused and both versions shown.
+      notesText.value = notes.text;
+      notesVersion = notes.version;
+      notesForm.elements.version.value = String(notes.version);
+    }
+  }
+
+  function handle(data) {
+    switch (data.type) {
+      case "welcome":
+        readOnly = data.state !== "open";
+        break;
+      case "message":
+        showStored(data.message);
+        break;
+      case "ack":
+        outbox = outbox.filter(function (entry) { return entry.client_id !== data.client_id; });
+        saveOutbox();
+        showStored(data.message);
+        break;
+      case "history":
+        data.messages.forEach(showStored);
+        if (data.more) {
+          send({ type: "sync", after: lastId });
+        }
+        break;
+      case "presence":
+        onPresence(data);
+        break;
+      case "typing":
+        typingEl.textContent = data.name + " " + text.textTyping;
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { typingEl.textContent = ""; }, 3000);
+        break;
+      case "notes":
+        onNotes(data.notes, false);
+        break;
+      case "notes_conflict":
+        onNotes(data.notes, true);
+        break;
+      case "error":
+        if (data.client_id && data.code !== "rate_limited") {
+          // A message the server will never take: drop it from the outbox, say why.
+          outbox = outbox.filter(function (entry) { return entry.client_id !== data.client_id; });
+          saveOutbox();
+          var item = byClientId.get(data.client_id);
+          if (item) {
+            item.classList.add("failed");
+            item.querySelector("time").textContent = data.message;
+          }
+        } else {
+          setStatus(data.message);
+        }
+        if (data.code === "rate_limited") {
+          setTimeout(flushOutbox, 5000);
+        }
+        break;
+    }
+  }
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + text.socket);
+    socket.onopen = function () {
+      attempt = 0;
+      setStatus(text.textConnected);
+      send({ type: "sync", after: lastId });
+      flushOutbox();
+    };
+    socket.onmessage = function (event) {
+      try {
+        handle(JSON.parse(event.data));
+      } catch (e) { /* a malformed frame is ignored */ }
+    };
+    socket.onclose = function (event) {
+      present.clear();
+      renderPresence();
+      if (event.code === 4403) {
+        setStatus(text.textOffline);
+        return;
+      }
+      setStatus(navigator.onLine === false ? text.textOffline : text.textReconnecting);
+      // Exponential backoff with jitter, at most 15 s.
+      var delay = Math.min(15000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
+      attempt += 1;
+      reconnectTimer = setTimeout(connect, delay);
+    };
+  }
+
+  // Messages already on the page.
+  Array.prototype.forEach.call(list.querySelectorAll("li[data-id]"), function (item) {
+    var id = Number(item.dataset.id);
+    byId.set(id, item);
+    byClientId.set(item.dataset.clientId, item);
+    lastId = Math.max(lastId, id);
+  });
+  list.scrollTop = list.scrollHeight;
+  outbox.forEach(showPending);
+
+  if (composer) {
+    composer.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = input.value.trim();
+      if (!body || readOnly) {
+        return;
+      }
+      var entry = { client_id: uuid(), body: body };
+      outbox.push(entry);
+      saveOutbox();
+      showPending(entry);
+      input.value = "";
+      send({ type: "message", client_id: entry.client_id, body: entry.body });
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    input.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTypingSent > 2000) {
+        lastTypingSent = now;
+        send({ type: "typing" });
+      }
+    });
+  }
+
+  if (notesForm && !readOnly) {
+    notesText.addEventListener("input", function () { notesDirty = true; });
+    notesForm.addEventListener("submit", function (event) {
+      if (send({ type: "notes", text: notesText.value, version: notesVersion })) {
+        event.preventDefault();
+        savingText = notesText.value;
+      }
+    });
+  }
+
+  window.addEventListener("online", function () {
+    if (!socket || socket.readyState === WebSocket.CLOSED) {
+      attempt = 0;
+      connect();
+    }
+  });
+  window.addEventListener("offline", function () {
+    setStatus(text.textOffline);
+    if (socket) {
+      socket.close();
+    }
+  });
+
+  connect();
+})();

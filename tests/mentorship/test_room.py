@@ -1,0 +1,371 @@
+"""The session room consumer through the real ASGI stack (origin check, session
+auth, routing) with Channels' WebsocketCommunicator."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from config.asgi import application
+from mentorship.models import Booking, RoomMessage, SessionNotes
+from tests.mentorship.factories import BookingFactory
+from tests.network.factories import ProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+def communicator(booking_id: int, cookie: bytes | None, origin: bytes = b"http://testserver") -> WebsocketCommunicator:
+    headers = [(b"origin", origin)]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, f"/ws/sessions/{booking_id}/room/", headers=headers)
+
+
+async def joined(booking_id: int, cookie: bytes) -> WebsocketCommunicator:
+    """Connect and read the welcome, leaving presence events to the test."""
+    comm = communicator(booking_id, cookie)
+    connected, _ = await comm.connect()
+    assert connected
+    welcome = await comm.receive_json_from()
+    assert welcome["type"] == "welcome"
+    return comm
+
+
+async def next_of_type(comm: WebsocketCommunicator, kind: str, timeout: float = 2) -> dict:
+    while True:
+        event = await comm.receive_json_from(timeout=timeout)
+        if event["type"] == kind:
+            return event
+
+
+async def drain(comm: WebsocketCommunicator) -> list[dict]:
+    events = []
+    while not await comm.receive_nothing(timeout=0.2):
+        events.append(await comm.receive_json_from())
+    return events
+
+
+@pytest.fixture
+def booking():
+    """A confirmed session starting in ten minutes: its room is open."""
+    start = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+    return BookingFactory(start=start, end=start + timedelta(hours=1))
+
+
+@pytest.fixture
+def cookies(booking):
+    return {"mentor": session_cookie(booking.mentor.user), "mentee": session_cookie(booking.mentee)}
+
+
+# --- Who may connect -------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_refused(booking):
+    async def scenario():
+        comm = communicator(booking.pk, None)
+        connected, code = await comm.connect()
+        assert (connected, code) == (False, 4403)
+
+    async_to_sync(scenario)()
+
+
+def test_a_member_who_is_not_a_participant_is_refused(booking):
+    stranger = session_cookie(ProfileFactory().user)
+
+    async def scenario():
+        comm = communicator(booking.pk, stranger)
+        connected, code = await comm.connect()
+        assert (connected, code) == (False, 4403)
+
+    async_to_sync(scenario)()
+    assert RoomMessage.objects.count() == 0
+
+
+def test_a_foreign_origin_is_refused(booking, cookies):
+    async def scenario():
+        comm = communicator(booking.pk, cookies["mentee"], origin=b"https://evil.example")
+        connected, _ = await comm.connect()
+        assert connected is False
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize("status", [Booking.Status.CANCELLED, Booking.Status.REQUESTED, Booking.Status.DECLINED])
+def test_a_booking_that_is_not_confirmed_has_no_room(booking, cookies, status):
+    Booking.objects.filter(pk=booking.pk).update(status=status)
+
+    async def scenario():
+        comm = communicator(booking.pk, cookies["mentee"])
+        connected, code = await comm.connect()
+        assert (connected, code) == (False, 4403)
+
+    async_to_sync(scenario)()
+
+
+def test_the_room_is_closed_until_an_hour_before_the_session(booking, cookies):
+    later = timezone.now() + timedelta(days=3)
+    Booking.objects.filter(pk=booking.pk).update(start=later, end=later + timedelta(hours=1))
+
+    async def scenario():
+        comm = communicator(booking.pk, cookies["mentee"])
+        connected, code = await comm.connect()
+        assert (connected, code) == (False, 4403)
+
+    async_to_sync(scenario)()
+
+
+def test_participants_join_and_see_each_other(booking, cookies):
+    async def scenario():
+        mentor = await joined(booking.pk, cookies["mentor"])
+        assert (await next_of_type(mentor, "presence"))["user_id"] == booking.mentor.user_id
+        mentee = await joined(booking.pk, cookies["mentee"])
+        # the newcomer hears who is already there, the others hear the newcomer
+        here = [e["user_id"] for e in await drain(mentee) if e["type"] == "presence"]
+        assert sorted(here) == sorted([booking.mentor.user_id, booking.mentee_id])
+        joined_event = await next_of_type(mentor, "presence")
+        assert (joined_event["user_id"], joined_event["present"]) == (booking.mentee_id, True)
+        await mentee.disconnect()
+        left = await next_of_type(mentor, "presence")
+        assert (left["user_id"], left["present"]) == (booking.mentee_id, False)
+        await mentor.disconnect()
+
+    async_to_sync(scenario)()
+
+
+# --- Delivery ----------------------------------------------------------------------
+
+
+def test_a_message_is_stored_then_delivered_with_its_stored_id(booking, cookies):
+    client_id = str(uuid.uuid4())
+
+    async def scenario():
+        mentor = await joined(booking.pk, cookies["mentor"])
+        mentee = await joined(booking.pk, cookies["mentee"])
+        await drain(mentor)
+        await drain(mentee)
+        await mentee.send_json_to({"type": "message", "client_id": client_id, "body": "Salaam! Ready when you are."})
+        ack = await next_of_type(mentee, "ack")
+        delivered = await next_of_type(mentor, "message")
+        echoed = await next_of_type(mentee, "message")
+        await mentor.disconnect()
+        await mentee.disconnect()
+        return ack, delivered, echoed
+
+    ack, delivered, echoed = async_to_sync(scenario)()
+
+    stored = RoomMessage.objects.get()
+    assert (stored.author_id, stored.body, str(stored.client_id)) == (
+        booking.mentee_id,
+        "Salaam! Ready when you are.",
+        client_id,
+    )
+    assert ack["message"]["id"] == delivered["message"]["id"] == echoed["message"]["id"] == stored.pk
+    assert delivered["message"]["client_id"] == client_id
+
+
+def test_sending_the_same_message_twice_stores_and_delivers_it_once(booking, cookies):
+    client_id = str(uuid.uuid4())
+
+    async def scenario():
+        mentor = await joined(booking.pk, cookies["mentor"])
+        mentee = await joined(booking.pk, cookies["mentee"])
+        await drain(mentor)
+        await drain(mentee)
+        frame = {"type": "message", "client_id": client_id, "body": "Sent twice after a dropped link"}
+        await mentee.send_json_to(frame)
+        first = await next_of_type(mentee, "ack")
+        await mentee.send_json_to(frame)
+        second = await next_of_type(mentee, "ack")
+        to_mentor = [e for e in await drain(mentor) if e["type"] == "message"]
+        await mentor.disconnect()
+        await mentee.disconnect()
+        return first, second, to_mentor
+
+    first, second, to_mentor = async_to_sync(scenario)()
+
+    assert RoomMessage.objects.count() == 1
+    assert first["message"] == second["message"]
+    assert [e["message"]["id"] for e in to_mentor] == [first["message"]["id"]]
+
+
+def test_catching_up_after_a_gap_returns_exactly_the_missing_messages_in_order(booking, cookies):
+    async def scenario():
+        mentee = await joined(booking.pk, cookies["mentee"])
+        ids = []
+        for n in range(5):
+            await mentee.send_json_to({"type": "message", "client_id": str(uuid.uuid4()), "body": f"message {n}"})
+            ids.append((await next_of_type(mentee, "ack"))["message"]["id"])
+        # the mentor was away and holds only the first two
+        mentor = await joined(booking.pk, cookies["mentor"])
+        await mentor.send_json_to({"type": "sync", "after": ids[1]})
+        history = await next_of_type(mentor, "history")
+        await mentor.disconnect()
+        await mentee.disconnect()
+        return ids, history
+
+    ids, history = async_to_sync(scenario)()
+
+    assert [m["id"] for m in history["messages"]] == ids[2:]
+    assert [m["body"] for m in history["messages"]] == ["message 2", "message 3", "message 4"]
+    assert history["more"] is False
+
+
+def test_typing_reaches_only_the_other_side(booking, cookies):
+    async def scenario():
+        mentor = await joined(booking.pk, cookies["mentor"])
+        mentee = await joined(booking.pk, cookies["mentee"])
+        await drain(mentor)
+        await drain(mentee)
+        await mentee.send_json_to({"type": "typing"})
+        to_mentor = await next_of_type(mentor, "typing")
+        to_mentee = [e for e in await drain(mentee) if e["type"] == "typing"]
+        await mentor.disconnect()
+        await mentee.disconnect()
+        return to_mentor, to_mentee
+
+    to_mentor, to_mentee = async_to_sync(scenario)()
+    assert to_mentor["user_id"] == booking.mentee_id
+    assert to_mentee == []
+
+
+# --- Limits ---------------------------------------------------------------------
+
+
+def test_limits_on_size_and_bad_frames(booking, cookies):
+    async def scenario():
+        mentee = await joined(booking.pk, cookies["mentee"])
+        await drain(mentee)
+        await mentee.send_json_to({"type": "message", "client_id": str(uuid.uuid4()), "body": "x" * 4001})
+        too_long = await next_of_type(mentee, "error")
+        await mentee.send_json_to({"type": "message", "client_id": "not-a-uuid", "body": "hello"})
+        bad_id = await next_of_type(mentee, "error")
+        await mentee.send_json_to({"type": "message", "client_id": str(uuid.uuid4()), "body": "   "})
+        empty = await next_of_type(mentee, "error")
+        await mentee.send_to(text_data="not json")
+        not_json = await next_of_type(mentee, "error")
+        await mentee.send_json_to({"type": "launch"})
+        unknown = await next_of_type(mentee, "error")
+        await mentee.send_to(text_data=json.dumps({"type": "message", "body": "y" * 70_000}))
+        huge = await next_of_type(mentee, "error")
+        closed = await mentee.receive_output(timeout=2)
+        return too_long, bad_id, empty, not_json, unknown, huge, closed
+
+    too_long, bad_id, empty, not_json, unknown, huge, closed = async_to_sync(scenario)()
+
+    assert (too_long["code"], too_long["message"]) == ("too_long", "A message can be at most 4000 characters.")
+    assert bad_id["code"] == "bad_client_id"
+    assert empty["code"] == "empty"
+    assert not_json["code"] == "bad_frame"
+    assert unknown["code"] == "unknown_type"
+    assert huge["code"] == "frame_too_big"
+    assert closed == {"type": "websocket.close", "code": 1009}
+    assert RoomMessage.objects.count() == 0
+
+
+def test_a_member_sending_too_fast_is_slowed_down(booking, cookies, settings):
+    settings.RABTA = {**settings.RABTA, "ROOM_MESSAGES_PER_10_SECONDS": 3}
+
+    async def scenario():
+        mentee = await joined(booking.pk, cookies["mentee"])
+        answers = []
+        for n in range(4):
+            await mentee.send_json_to({"type": "message", "client_id": str(uuid.uuid4()), "body": f"burst {n}"})
+            answers.append(await next_of_type(mentee, "ack" if n < 3 else "error"))
+        await mentee.disconnect()
+        return answers
+
+    answers = async_to_sync(scenario)()
+    assert [a["type"] for a in answers] == ["ack", "ack", "ack", "error"]
+    assert answers[-1]["code"] == "rate_limited"
+    assert RoomMessage.objects.count() == 3
+
+
+def test_open_connections_per_member_are_capped(booking, cookies, settings):
+    settings.RABTA = {**settings.RABTA, "ROOM_CONNECTIONS_PER_MEMBER": 2}
+
+    async def scenario():
+        first = await joined(booking.pk, cookies["mentee"])
+        second = await joined(booking.pk, cookies["mentee"])
+        third = communicator(booking.pk, cookies["mentee"])
+        refused = await third.connect()
+        await first.disconnect()
+        # a closed connection frees its place
+        fourth = communicator(booking.pk, cookies["mentee"])
+        accepted, _ = await fourth.connect()
+        await second.disconnect()
+        await fourth.disconnect()
+        return refused, accepted
+
+    refused, accepted = async_to_sync(scenario)()
+    assert refused == (False, 4429)
+    assert accepted is True
+
+
+# --- After the session -------------------------------------------------------------
+
+
+def test_the_room_turns_read_only_hours_after_the_session(booking, cookies):
+    ended = timezone.now() - timedelta(hours=8)
+    Booking.objects.filter(pk=booking.pk).update(
+        start=ended - timedelta(hours=1), end=ended, status=Booking.Status.COMPLETED
+    )
+
+    async def scenario():
+        comm = communicator(booking.pk, cookies["mentee"])
+        connected, _ = await comm.connect()
+        welcome = await comm.receive_json_from()
+        await comm.send_json_to({"type": "message", "client_id": str(uuid.uuid4()), "body": "too late"})
+        error = await next_of_type(comm, "error")
+        await comm.disconnect()
+        return connected, welcome, error
+
+    connected, welcome, error = async_to_sync(scenario)()
+    assert connected is True
+    assert welcome["state"] == "read_only"
+    assert error["code"] == "read_only"
+    assert RoomMessage.objects.count() == 0
+
+
+# --- Shared notes ------------------------------------------------------------------
+
+
+def test_a_stale_notes_save_is_refused_and_shown(booking, cookies):
+    async def scenario():
+        mentor = await joined(booking.pk, cookies["mentor"])
+        mentee = await joined(booking.pk, cookies["mentee"])
+        await drain(mentor)
+        await drain(mentee)
+        # both opened version 0; the founder saves first
+        await mentee.send_json_to({"type": "notes", "text": "1. Pricing tiers", "version": 0})
+        to_mentee = await next_of_type(mentee, "notes")
+        to_mentor = await next_of_type(mentor, "notes")
+        # the mentor saves from version 0 too
+        await mentor.send_json_to({"type": "notes", "text": "Hiring plan", "version": 0})
+        conflict = await next_of_type(mentor, "notes_conflict")
+        nothing_for_mentee = [e for e in await drain(mentee) if e["type"].startswith("notes")]
+        await mentor.disconnect()
+        await mentee.disconnect()
+        return to_mentee, to_mentor, conflict, nothing_for_mentee
+
+    to_mentee, to_mentor, conflict, nothing_for_mentee = async_to_sync(scenario)()
+
+    expected = {"text": "1. Pricing tiers", "version": 1, "by": booking.mentee.display_name}
+    assert to_mentee["notes"] == to_mentor["notes"] == expected
+    assert conflict["notes"]["text"] == "1. Pricing tiers"
+    assert nothing_for_mentee == []
+    notes = SessionNotes.objects.get(booking=booking)
+    assert (notes.text, notes.version, notes.updated_by_id) == ("1. Pricing tiers", 1, booking.mentee_id)

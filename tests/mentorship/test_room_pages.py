@@ -1,0 +1,125 @@
+"""The session room page: server-rendered history, and sending and notes without JavaScript."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorship.models import Booking, RoomMessage, SessionNotes
+from tests.mentorship.factories import BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def booking():
+    start = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+    return BookingFactory(start=start, end=start + timedelta(hours=1))
+
+
+def add_messages(booking, count: int) -> None:
+    for n in range(count):
+        author = booking.mentee if n % 2 else booking.mentor.user
+        RoomMessage.objects.create(booking=booking, author=author, client_id=uuid.uuid4(), body=f"message {n}")
+
+
+def test_history_is_shown_escaped_with_safe_links(client_for, booking):
+    # given
+    RoomMessage.objects.create(
+        booking=booking,
+        author=booking.mentee,
+        client_id=uuid.uuid4(),
+        body='<script>alert("x")</script> see https://example.org/deck',
+    )
+
+    # when
+    response = client_for(booking.mentor.user).get(reverse("mentorship:booking-room", args=[booking.pk]))
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert '<a href="https://example.org/deck" rel="nofollow">https://example.org/deck</a>' in html
+    assert f'data-socket="/ws/sessions/{booking.pk}/room/"' in html
+
+
+def test_a_closed_room_explains_when_it_opens(client_for, booking):
+    later = timezone.now() + timedelta(days=2)
+    Booking.objects.filter(pk=booking.pk).update(start=later, end=later + timedelta(hours=1))
+
+    response = client_for(booking.mentee).get(reverse("mentorship:booking-room", args=[booking.pk]))
+
+    assert response.status_code == 403
+    assert "The room for this session opens on" in response.content.decode()
+
+
+def test_sending_without_javascript_is_idempotent(client_for, booking):
+    # given
+    client = client_for(booking.mentee)
+    url = reverse("mentorship:booking-room-message", args=[booking.pk])
+    data = {"client_id": str(uuid.uuid4()), "body": "Sent from a phone without JavaScript"}
+
+    # when: the form is submitted twice (a double tap, a resubmission)
+    first = client.post(url, data)
+    second = client.post(url, data)
+
+    # then
+    assert first.status_code == second.status_code == 302
+    assert list(RoomMessage.objects.values_list("author_id", "body")) == [(booking.mentee_id, data["body"])]
+
+
+def test_an_empty_message_is_refused_with_a_message(client_for, booking):
+    response = client_for(booking.mentee).post(
+        reverse("mentorship:booking-room-message", args=[booking.pk]),
+        {"client_id": str(uuid.uuid4()), "body": "  "},
+        follow=True,
+    )
+
+    assert "A message cannot be empty." in response.content.decode()
+    assert RoomMessage.objects.count() == 0
+
+
+def test_a_stale_notes_form_is_refused(client_for, booking):
+    # given: the mentor saved version 1 while the founder still had version 0 open
+    SessionNotes.objects.create(booking=booking, text="Mentor's notes", version=1, updated_by=booking.mentor.user)
+
+    # when
+    response = client_for(booking.mentee).post(
+        reverse("mentorship:booking-room-notes", args=[booking.pk]), {"version": "0", "text": "Mine"}, follow=True
+    )
+
+    # then
+    assert "Someone saved the notes after you opened them." in response.content.decode()
+    notes = SessionNotes.objects.get()
+    assert (notes.text, notes.version) == ("Mentor's notes", 1)
+
+
+def test_notes_saved_from_the_current_version(client_for, booking):
+    response = client_for(booking.mentee).post(
+        reverse("mentorship:booking-room-notes", args=[booking.pk]), {"version": "0", "text": "Agenda: pricing"}
+    )
+
+    assert response.status_code == 302
+    notes = SessionNotes.objects.get()
+    assert (notes.text, notes.version, notes.updated_by_id) == ("Agenda: pricing", 1, booking.mentee_id)
+
+
+def test_the_room_page_query_count_does_not_grow_with_history(client_for, booking):
+    client = client_for(booking.mentor.user)
+    url = reverse("mentorship:booking-room", args=[booking.pk])
+    add_messages(booking, 5)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    add_messages(booking, 45)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+
+    assert len(few) == len(many)
