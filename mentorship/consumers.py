@@ -231,9 +231,12 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def _count_connection(self) -> bool:
         key = self._connections_key()
-        # The key expires by itself, so a crashed process cannot lock a member out for long.
-        await cache.aadd(key, 0, timeout=3600)
+        # The count expires ten minutes after a member's last connect, so the
+        # connections of a process that died without closing them cannot lock
+        # the member out for long.
+        await cache.aadd(key, 0, timeout=600)
         count = await cache.aincr(key)
+        await cache.atouch(key, 600)
         self.counted = True
         if count > settings.RABTA["ROOM_CONNECTIONS_PER_MEMBER"]:
             await self._uncount_connection()

@@ -1,0 +1,98 @@
+"""Mentor and founder chat in the session room; the founder's link drops,
+they keep typing, the link returns, and both see every message exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from mentorship.models import RoomMessage
+from tests.mentorship.factories import BookingFactory
+from tests.network.factories import ProfileFactory
+from tests.servers import asgi_server
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def signed_in_page(browser: Browser, base: str, user) -> Page:
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context()
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base,
+            }
+        ]
+    )
+    return context.new_page()
+
+
+def say(page: Page, text: str) -> None:
+    page.get_by_label("Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def bodies(page: Page) -> list[str]:
+    return page.locator("#messages .room-body").all_inner_texts()
+
+
+def test_chat_survives_a_dropped_connection(browser: Browser):
+    # given: a session starting in ten minutes
+    start = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+    mentor = ProfileFactory(display_name="Sara Mentor", timezone="Europe/London").user
+    founder = ProfileFactory(display_name="Ali Founder").user
+    booking = BookingFactory(mentee=founder, start=start, end=start + timedelta(hours=1))
+    booking.mentor.user = mentor
+    booking.mentor.save()
+
+    with asgi_server() as base:
+        mentor_page = signed_in_page(browser, base, mentor)
+        founder_page = signed_in_page(browser, base, founder)
+        room = f"{base}/sessions/{booking.pk}/room/"
+        mentor_page.goto(room)
+        founder_page.goto(room)
+        for page in (mentor_page, founder_page):
+            expect(page.locator("#connection-status")).to_have_text("Connected")
+        expect(founder_page.locator("#presence")).to_contain_text("Sara Mentor")
+
+        # when: they talk
+        say(founder_page, "Assalam o alaikum! Shall we start with pricing?")
+        expect(mentor_page.locator("#messages")).to_contain_text("Shall we start with pricing?")
+        say(mentor_page, "Yes. Share your current tiers: https://example.org/tiers")
+        expect(founder_page.locator("#messages a[href='https://example.org/tiers']")).to_be_visible()
+
+        # when: the founder's link drops and they keep typing
+        founder_page.context.set_offline(True)
+        expect(founder_page.locator("#connection-status")).to_contain_text("Offline")
+        say(founder_page, "We have three tiers.")
+        say(founder_page, "The top one is barely used.")
+        say(mentor_page, "While you were away: consider a usage-based plan.")
+        expect(founder_page.locator("#messages .pending")).to_have_count(2)
+
+        # when: the link returns
+        founder_page.context.set_offline(False)
+        expect(founder_page.locator("#connection-status")).to_have_text("Connected", timeout=20_000)
+        expect(founder_page.locator("#messages .pending")).to_have_count(0)
+        expect(mentor_page.locator("#messages")).to_contain_text("The top one is barely used.")
+        expect(founder_page.locator("#messages")).to_contain_text("consider a usage-based plan")
+
+        # then: both see the same five messages, each exactly once, in the stored order
+        stored = list(RoomMessage.objects.filter(booking=booking).order_by("id").values_list("body", flat=True))
+        assert len(stored) == 5
+        expect(mentor_page.locator("#messages .room-body")).to_have_count(5)
+        expect(founder_page.locator("#messages .room-body")).to_have_count(5)
+        assert bodies(mentor_page) == stored
+        assert sorted(bodies(founder_page)) == sorted(stored)
+
+        # and a reload draws the same history from the server, nothing doubled
+        founder_page.reload()
+        expect(founder_page.locator("#connection-status")).to_have_text("Connected")
+        assert bodies(founder_page) == stored
