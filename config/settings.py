@@ -124,6 +124,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", True):
+    # Under ASGI every database_sync_to_async call closes "old" connections,
+    # so without a pool each chat message would open a new PostgreSQL
+    # connection. psycopg's pool keeps them open across calls.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; IMMEDIATE takes the
     # write lock at BEGIN so concurrent writers queue instead of failing
@@ -151,20 +161,32 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "rabta"),
         }
     }
+    # Redis pub/sub layer, chosen by measurement (docs/session-room.md): lower
+    # latency and memory than the list-based RedisChannelLayer for room
+    # broadcasts. Neither layer is the record: every room message is stored
+    # before it is broadcast and clients catch up from the database, so a
+    # broadcast lost in a Redis restart or a full queue costs nothing but time.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"),
             "CONFIG": {
-                # redis-py's pool allows 100 connections by default; a burst of
-                # a few hundred clients joining rooms at once (every join takes
-                # one) fails with "Too many connections". Sized for bursts.
                 "hosts": [
-                    {"address": REDIS_URL, "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000"))}
+                    {
+                        "address": REDIS_URL,
+                        # redis-py's pool allows 100 connections by default; a
+                        # burst of a few hundred clients joining rooms at once
+                        # fails with "Too many connections". Sized for bursts.
+                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000")),
+                        # redis-py 8 reads with a 5 s socket timeout by default,
+                        # exactly as long as channels_redis' RedisChannelLayer
+                        # blocks in BZPOPMIN: the read then times out as the
+                        # answer arrives and the consumer dies.
+                        "socket_timeout": 15,
+                    }
                 ],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "rabta"),
-                # Messages waiting per channel before new ones are dropped. A
-                # dropped broadcast is not lost: clients catch up from the
-                # database (every message is stored before it is broadcast).
+                # For RedisChannelLayer: messages waiting per channel before
+                # new ones are dropped (the catch-up path covers a drop).
                 "capacity": 500,
                 "expiry": 30,
                 "group_expiry": 86400,
@@ -348,7 +370,7 @@ RABTA = {
     # Limits that keep one member from flooding a room or the server.
     "ROOM_MESSAGE_MAX_CHARS": 4000,
     "ROOM_FRAME_MAX_BYTES": 65536,
-    "ROOM_MESSAGES_PER_10_SECONDS": 20,
+    "ROOM_MESSAGES_PER_10_SECONDS": int(os.environ.get("RABTA_ROOM_MESSAGES_PER_10_SECONDS", "20")),
     "ROOM_CONNECTIONS_PER_MEMBER": 5,
 }
 

@@ -13,24 +13,39 @@ import contextlib
 import json
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from mentorship import selectors, services
 from mentorship.models import RoomMessage, SessionNotes
-from mentorship.permissions import RoomState, access_room
+from mentorship.permissions import RoomState, access_room, room_state
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_BIG = 1009
+# How long a connection trusts its last access check before asking the database again.
+RECHECK = timedelta(seconds=30)
+
+
+def off_thread(function):
+    """Run ORM and cache work in the worker thread pool (``ASGI_THREADS`` threads), not one shared thread.
+
+    Channels' default (thread-sensitive) runs every consumer's database work
+    in a single thread per process; a burst of hundreds of connects then
+    queues behind it and handshakes time out. Each call here is a complete
+    unit (its own queries, its own transaction), so it may run in any thread.
+    """
+    return DatabaseSyncToAsync(function, thread_sensitive=False)
 
 
 def serialize_message(message: RoomMessage) -> dict[str, Any]:
@@ -68,6 +83,7 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
     booking_id: int
     group: str
     counted = False
+    _booking = None
 
     # --- connection -------------------------------------------------------
 
@@ -79,7 +95,7 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
         except (Http404, PermissionDenied):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        if not await self._count_connection():
+        if self.room["too_many"]:
             await self.close(code=CLOSE_TOO_MANY)
             return
         self.group = group_name(self.booking_id)
@@ -139,7 +155,7 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             await self._error("bad_client_id", "Each message needs its own id.")
             return
-        if not await self._within_rate():
+        if not self._within_rate():
             await self._error("rate_limited", "You are sending messages too fast. Wait a moment.", client_id)
             return
         try:
@@ -229,61 +245,85 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
     def _connections_key(self) -> str:
         return f"room-connections:{self.user.pk}"
 
-    async def _count_connection(self) -> bool:
+    def _count_connection(self) -> bool:
+        """Count this connection toward the member's cap; False (and not counted) when over it."""
         key = self._connections_key()
         # The count expires ten minutes after a member's last connect, so the
         # connections of a process that died without closing them cannot lock
         # the member out for long.
-        await cache.aadd(key, 0, timeout=600)
-        count = await cache.aincr(key)
-        await cache.atouch(key, 600)
-        self.counted = True
+        cache.add(key, 0, timeout=600)
+        count = cache.incr(key)
+        cache.touch(key, 600)
         if count > settings.RABTA["ROOM_CONNECTIONS_PER_MEMBER"]:
-            await self._uncount_connection()
+            with contextlib.suppress(ValueError):
+                cache.decr(key)
             return False
+        self.counted = True
         return True
 
-    async def _uncount_connection(self) -> None:
+    @off_thread
+    def _uncount_connection(self) -> None:
         self.counted = False
         with contextlib.suppress(ValueError):  # the key expired meanwhile
-            await cache.adecr(self._connections_key())
+            cache.decr(self._connections_key())
 
-    async def _within_rate(self) -> bool:
-        window = int(time.time() // 10)
-        key = f"room-rate:{self.user.pk}:{window}"
-        await cache.aadd(key, 0, timeout=20)
-        return await cache.aincr(key) <= settings.RABTA["ROOM_MESSAGES_PER_10_SECONDS"]
+    def _within_rate(self) -> bool:
+        """A fixed 10-second window per connection, kept in memory: no I/O on the hot path.
 
-    @database_sync_to_async
+        With at most ROOM_CONNECTIONS_PER_MEMBER connections, a member's rate
+        is bounded across all of them.
+        """
+        window = int(time.monotonic() // 10)
+        if window != getattr(self, "_rate_window", None):
+            self._rate_window, self._rate_count = window, 0
+        self._rate_count += 1
+        return self._rate_count <= settings.RABTA["ROOM_MESSAGES_PER_10_SECONDS"]
+
+    @off_thread
     def _access(self) -> dict:
+        """Authorise, count the connection and read what the welcome needs: one trip off the event loop."""
         booking, state = access_room(self.user, self.booking_id)
+        self._booking, self._checked_at = booking, timezone.now()
+        if not self._count_connection():
+            return {"too_many": True}
         notes = SessionNotes.objects.filter(booking=booking).first()
         return {
+            "too_many": False,
             "state": state,
             "me": self.user.display_name,
             "notes": _notes(notes),
         }
 
-    @database_sync_to_async
-    def _post(self, client_id: uuid.UUID, body: str) -> tuple[dict, bool]:
-        booking, state = access_room(self.user, self.booking_id)
-        if state != RoomState.OPEN:
+    def _open_booking(self):
+        """The booking, re-authorised at most every RECHECK_SECONDS; refuses unless the room is open.
+
+        A cancellation or a suspended account takes effect within that time;
+        the switch to read-only after the session is exact, from the clock.
+        """
+        now = timezone.now()
+        if self._booking is None or now - self._checked_at > RECHECK:
+            self._booking, _state = access_room(self.user, self.booking_id, now)
+            self._checked_at = now
+        if room_state(self._booking, now) != RoomState.OPEN:
             raise PermissionDenied("This room is read-only now.")
+        return self._booking
+
+    @off_thread
+    def _post(self, client_id: uuid.UUID, body: str) -> tuple[dict, bool]:
+        booking = self._open_booking()
         message, created = services.room_message_post(booking=booking, author=self.user, client_id=client_id, body=body)
         return serialize_message(message), created
 
-    @database_sync_to_async
+    @off_thread
     def _messages_after(self, after: int, limit: int) -> list[dict]:
         return [
             serialize_message(m)
             for m in selectors.room_messages_after(booking_id=self.booking_id, after_id=after, limit=limit)
         ]
 
-    @database_sync_to_async
+    @off_thread
     def _save_notes(self, text: str, base_version: int) -> tuple[dict, bool]:
-        booking, state = access_room(self.user, self.booking_id)
-        if state != RoomState.OPEN:
-            raise PermissionDenied("This room is read-only now.")
+        booking = self._open_booking()
         notes, saved = services.session_notes_save(
             booking=booking, author=self.user, text=text, base_version=base_version
         )

@@ -9,6 +9,7 @@ its violation becomes the same "this time was just taken" answer.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -681,14 +682,15 @@ def room_message_post(*, booking: Booking, author: User, client_id, body: str) -
     limit = settings.RABTA["ROOM_MESSAGE_MAX_CHARS"]
     if len(body) > limit:
         raise ValidationError(_("A message can be at most %(limit)d characters.") % {"limit": limit}, code="too_long")
+    # One INSERT on the usual path; the unique (booking, author, client id)
+    # constraint turns a resend into the lookup below. Outside a transaction
+    # the INSERT commits on its own (no BEGIN/COMMIT round trips); inside one,
+    # a savepoint keeps a refused INSERT from breaking the caller's transaction.
+    atomic = transaction.atomic() if not transaction.get_autocommit() else contextlib.nullcontext()
     try:
-        with transaction.atomic():
-            return RoomMessage.objects.get_or_create(
-                booking=booking, author=author, client_id=client_id, defaults={"body": body}
-            )
+        with atomic:
+            return RoomMessage.objects.create(booking=booking, author=author, client_id=client_id, body=body), True
     except IntegrityError:
-        # The same message arrived twice at the same moment (two connections);
-        # the other insert won, so return what it stored.
         return RoomMessage.objects.get(booking=booking, author=author, client_id=client_id), False
 
 

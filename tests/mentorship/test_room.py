@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from config.asgi import application
 from mentorship.models import Booking, RoomMessage, SessionNotes
+from tests.asyncio_helpers import run_async
 from tests.mentorship.factories import BookingFactory
 from tests.network.factories import ProfileFactory
 
@@ -80,7 +80,7 @@ def test_anonymous_visitors_are_refused(booking):
         connected, code = await comm.connect()
         assert (connected, code) == (False, 4403)
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_a_member_who_is_not_a_participant_is_refused(booking):
@@ -91,7 +91,7 @@ def test_a_member_who_is_not_a_participant_is_refused(booking):
         connected, code = await comm.connect()
         assert (connected, code) == (False, 4403)
 
-    async_to_sync(scenario)()
+    run_async(scenario)
     assert RoomMessage.objects.count() == 0
 
 
@@ -101,7 +101,7 @@ def test_a_foreign_origin_is_refused(booking, cookies):
         connected, _ = await comm.connect()
         assert connected is False
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 @pytest.mark.parametrize("status", [Booking.Status.CANCELLED, Booking.Status.REQUESTED, Booking.Status.DECLINED])
@@ -113,7 +113,7 @@ def test_a_booking_that_is_not_confirmed_has_no_room(booking, cookies, status):
         connected, code = await comm.connect()
         assert (connected, code) == (False, 4403)
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_the_room_is_closed_until_an_hour_before_the_session(booking, cookies):
@@ -125,7 +125,7 @@ def test_the_room_is_closed_until_an_hour_before_the_session(booking, cookies):
         connected, code = await comm.connect()
         assert (connected, code) == (False, 4403)
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_participants_join_and_see_each_other(booking, cookies):
@@ -143,7 +143,7 @@ def test_participants_join_and_see_each_other(booking, cookies):
         assert (left["user_id"], left["present"]) == (booking.mentee_id, False)
         await mentor.disconnect()
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 # --- Delivery ----------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_a_message_is_stored_then_delivered_with_its_stored_id(booking, cookies)
         await mentee.disconnect()
         return ack, delivered, echoed
 
-    ack, delivered, echoed = async_to_sync(scenario)()
+    ack, delivered, echoed = run_async(scenario)
 
     stored = RoomMessage.objects.get()
     assert (stored.author_id, stored.body, str(stored.client_id)) == (
@@ -195,7 +195,7 @@ def test_sending_the_same_message_twice_stores_and_delivers_it_once(booking, coo
         await mentee.disconnect()
         return first, second, to_mentor
 
-    first, second, to_mentor = async_to_sync(scenario)()
+    first, second, to_mentor = run_async(scenario)
 
     assert RoomMessage.objects.count() == 1
     assert first["message"] == second["message"]
@@ -217,7 +217,7 @@ def test_catching_up_after_a_gap_returns_exactly_the_missing_messages_in_order(b
         await mentee.disconnect()
         return ids, history
 
-    ids, history = async_to_sync(scenario)()
+    ids, history = run_async(scenario)
 
     assert [m["id"] for m in history["messages"]] == ids[2:]
     assert [m["body"] for m in history["messages"]] == ["message 2", "message 3", "message 4"]
@@ -237,7 +237,7 @@ def test_typing_reaches_only_the_other_side(booking, cookies):
         await mentee.disconnect()
         return to_mentor, to_mentee
 
-    to_mentor, to_mentee = async_to_sync(scenario)()
+    to_mentor, to_mentee = run_async(scenario)
     assert to_mentor["user_id"] == booking.mentee_id
     assert to_mentee == []
 
@@ -264,7 +264,7 @@ def test_limits_on_size_and_bad_frames(booking, cookies):
         closed = await mentee.receive_output(timeout=2)
         return too_long, bad_id, empty, not_json, unknown, huge, closed
 
-    too_long, bad_id, empty, not_json, unknown, huge, closed = async_to_sync(scenario)()
+    too_long, bad_id, empty, not_json, unknown, huge, closed = run_async(scenario)
 
     assert (too_long["code"], too_long["message"]) == ("too_long", "A message can be at most 4000 characters.")
     assert bad_id["code"] == "bad_client_id"
@@ -288,7 +288,7 @@ def test_a_member_sending_too_fast_is_slowed_down(booking, cookies, settings):
         await mentee.disconnect()
         return answers
 
-    answers = async_to_sync(scenario)()
+    answers = run_async(scenario)
     assert [a["type"] for a in answers] == ["ack", "ack", "ack", "error"]
     assert answers[-1]["code"] == "rate_limited"
     assert RoomMessage.objects.count() == 3
@@ -310,7 +310,7 @@ def test_open_connections_per_member_are_capped(booking, cookies, settings):
         await fourth.disconnect()
         return refused, accepted
 
-    refused, accepted = async_to_sync(scenario)()
+    refused, accepted = run_async(scenario)
     assert refused == (False, 4429)
     assert accepted is True
 
@@ -333,7 +333,7 @@ def test_the_room_turns_read_only_hours_after_the_session(booking, cookies):
         await comm.disconnect()
         return connected, welcome, error
 
-    connected, welcome, error = async_to_sync(scenario)()
+    connected, welcome, error = run_async(scenario)
     assert connected is True
     assert welcome["state"] == "read_only"
     assert error["code"] == "read_only"
@@ -361,7 +361,7 @@ def test_a_stale_notes_save_is_refused_and_shown(booking, cookies):
         await mentee.disconnect()
         return to_mentee, to_mentor, conflict, nothing_for_mentee
 
-    to_mentee, to_mentor, conflict, nothing_for_mentee = async_to_sync(scenario)()
+    to_mentee, to_mentor, conflict, nothing_for_mentee = run_async(scenario)
 
     expected = {"text": "1. Pricing tiers", "version": 1, "by": booking.mentee.display_name}
     assert to_mentee["notes"] == to_mentor["notes"] == expected

@@ -20,6 +20,7 @@ from django.utils import timezone
 from websockets.asyncio.client import connect
 
 from mentorship.models import RoomMessage
+from tests.asyncio_helpers import run_async
 from tests.mentorship.factories import BookingFactory
 from tests.servers import asgi_server
 
@@ -95,7 +96,7 @@ def test_participants_on_two_server_processes_hear_each_other(booking, two_serve
         await founder.close()
         return heard_by_mentor, heard_by_founder
 
-    heard_by_mentor, heard_by_founder = asyncio.run(scenario())
+    heard_by_mentor, heard_by_founder = run_async(scenario)
 
     stored = list(RoomMessage.objects.order_by("id").values_list("id", "body"))
     assert [body for _id, body in stored] == ["From process B", "From process A"]
@@ -134,7 +135,7 @@ def test_a_cut_connection_loses_nothing_and_doubles_nothing(booking, two_servers
         await founder.close()
         return resent, history, mentor_heard
 
-    resent, history, mentor_heard = asyncio.run(scenario())
+    resent, history, mentor_heard = run_async(scenario)
 
     # "two" is stored once: when the cut frame still reached the server, or else on the resend
     stored = list(RoomMessage.objects.order_by("id").values_list("body", flat=True))
