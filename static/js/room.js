@@ -97,9 +97,15 @@
     });
   }
 
+  // Times in the member's own zone (their profile's), as the server renders them.
+  var clock;
+  try {
+    clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: text.timezone });
+  } catch (e) {
+    clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  }
   function timeOf(iso) {
-    var date = iso ? new Date(iso) : new Date();
-    return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
+    return clock.format(iso ? new Date(iso) : new Date());
   }
 
   function buildItem(message, pending) {
