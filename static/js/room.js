@@ -396,5 +396,15 @@
     }
   });
 
+  // A broadcast lost inside the server side (a Redis restart, a full queue)
+  // leaves the socket open; asking now and then for anything newer than the
+  // last stored id closes such a gap without waiting for a reconnect.
+  setInterval(function () { send({ type: "sync", after: lastId }); }, 20000);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      send({ type: "sync", after: lastId });
+    }
+  });
+
   connect();
 })();
