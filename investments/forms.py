@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from investments.models import Cohort
+from network.models import Organisation
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["name", "phase", "description", "starts_on", "ends_on", "demo_day", "applications_close_on"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+            "demo_day": DateInput(),
+            "applications_close_on": DateInput(),
+        }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        starts, ends = cleaned_data.get("starts_on"), cleaned_data.get("ends_on")
+        demo_day = cleaned_data.get("demo_day")
+        if starts and ends and starts > ends:
+            self.add_error("ends_on", _("The cohort must end after it starts."))
+        if starts and demo_day and demo_day < starts:
+            self.add_error("demo_day", _("Demo day comes after the cohort starts."))
+        return cleaned_data
+
+    def validate_constraints(self):
+        # The date rules above say it in words; the database constraints stay the last guard.
+        if not self.errors:
+            super().validate_constraints()
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label=_("Question"), max_length=300)
+    help_text = forms.CharField(label=_("Hint"), max_length=300, required=False)
+    required = forms.BooleanField(label=_("An answer is required"), required=False, initial=True)
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(label=_("Criterion"), max_length=120)
+    description = forms.CharField(label=_("What a 5 looks like"), max_length=300, required=False)
+    weight = forms.IntegerField(label=_("Weight (1–5)"), min_value=1, max_value=5, initial=1)
+
+
+class ReviewerForm(forms.Form):
+    email = forms.EmailField(label=_("Reviewer's email address"))
+
+
+class ApplicationForm(forms.Form):
+    """The startup to apply for, then one field per question of the cohort."""
+
+    startup = forms.ModelChoiceField(label=_("Startup"), queryset=Organisation.objects.none(), empty_label=None)
+
+    def __init__(self, *args, cohort: Cohort, startups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["startup"].queryset = startups
+        for question in cohort.questions.all():
+            self.fields[f"question_{question.pk}"] = forms.CharField(
+                label=question.text,
+                help_text=question.help_text,
+                required=question.required,
+                max_length=3000,
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {
+            name.removeprefix("question_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("question_")
+        }
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[f"criterion_{criterion.pk}"] = forms.TypedChoiceField(
+                label=f"{criterion.name} (×{criterion.weight})",
+                help_text=criterion.description,
+                choices=[(n, str(n)) for n in range(1, 6)],
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+        self.order_fields([f"criterion_{c.pk}" for c in self.criteria] + ["comment"])
+
+    def scores(self) -> dict[int, int]:
+        return {c.pk: self.cleaned_data[f"criterion_{c.pk}"] for c in self.criteria}
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("admit", _("Admit")), ("decline", _("Decline"))])
+    note = forms.CharField(label=_("Note to the startup (optional)"), max_length=1000, required=False)

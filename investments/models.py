@@ -1,0 +1,182 @@
+"""Incubator cohorts: the call for applications, blind rubric reviews and admission.
+
+Milestones, funding tranches and pitches build on the admitted startups.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from network.models import Organisation
+
+
+class Cohort(models.Model):
+    class Phase(models.TextChoices):
+        # The SBIR phase model: proof of concept, then build, then commercialisation.
+        PROOF_OF_CONCEPT = "proof_of_concept", _("Proof of concept")
+        BUILD = "build", _("Build")
+        COMMERCIALISATION = "commercialisation", _("Commercialisation")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open for applications")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+
+    incubator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(_("name"), max_length=150)
+    phase = models.CharField(_("programme phase"), max_length=20, choices=Phase.choices)
+    description = models.TextField(_("description"), max_length=6000, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    demo_day = models.DateField(_("demo day"), null=True, blank=True)
+    applications_close_on = models.DateField(_("applications close on"), null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reviewing_cohorts", verbose_name=_("reviewers")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="investments_cohort_dates_in_order"),
+            models.CheckConstraint(
+                condition=Q(demo_day__isnull=True) | Q(demo_day__gte=F("starts_on")),
+                name="investments_cohort_demo_day_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "open", "running", "finished"]), name="investments_cohort_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(phase__in=["proof_of_concept", "build", "commercialisation"]),
+                name="investments_cohort_phase_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.incubator})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("investments:cohort-detail", args=[self.pk])
+
+    @property
+    def accepts_applications(self) -> bool:
+        if self.status != self.Status.OPEN:
+            return False
+        return self.applications_close_on is None or timezone.localdate() <= self.applications_close_on
+
+
+class ApplicationQuestion(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("hint"), max_length=300, blank=True)
+    required = models.BooleanField(_("an answer is required"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RubricCriterion(models.Model):
+    """One line of the scoring rubric; every reviewer scores it 1–5."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("criterion"), max_length=120)
+    description = models.CharField(_("what a 5 looks like"), max_length=300, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "rubric criteria"
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=1, weight__lte=5), name="investments_criterion_weight"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ADMITTED = "admitted", _("Admitted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="applications")
+    startup = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="applications")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    answers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_note = models.CharField(_("note to the startup"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "startup"], name="investments_application_once_per_cohort"),
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "admitted", "declined", "withdrawn"]),
+                name="investments_application_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.startup} → {self.cohort}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("investments:application-detail", args=[self.pk])
+
+
+class Review(models.Model):
+    """One reviewer's scores for one application. Others' scores stay hidden
+    from a reviewer until every reviewer of the cohort has scored."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    comment = models.TextField(_("comment"), max_length=3000, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "reviewer"], name="investments_review_once_per_reviewer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.application} by {self.reviewer}"
+
+
+class ReviewScore(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(RubricCriterion, on_delete=models.CASCADE, related_name="scores")
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "criterion"], name="investments_score_once_per_criterion"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="investments_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.score}"

@@ -1,0 +1,86 @@
+"""Who may see and change cohorts and applications. Used by every page of the app."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from investments.models import Application, Cohort
+from network.models import Membership, Organisation
+from network.permissions import is_member
+
+MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+
+
+def is_incubator_staff(user, incubator: Organisation) -> bool:
+    """Any member of the incubator (or centre, tech park) organisation, or Rabta staff."""
+    if not is_member(user):
+        return False
+    return user.is_staff or Membership.objects.filter(organisation=incubator, user=user).exists()
+
+
+def can_manage_incubator(user, incubator: Organisation) -> bool:
+    """Owners and admins of the incubator run its cohorts: create, open, decide."""
+    if not is_member(user) or not incubator.is_incubator_like:
+        return False
+    return (
+        user.is_staff or Membership.objects.filter(organisation=incubator, user=user, role__in=MANAGER_ROLES).exists()
+    )
+
+
+def can_apply_for(user, startup: Organisation) -> bool:
+    """Owners and admins of a startup apply on its behalf."""
+    return (
+        is_member(user)
+        and startup.kind == Organisation.Kind.STARTUP
+        and Membership.objects.filter(organisation=startup, user=user, role__in=MANAGER_ROLES).exists()
+    )
+
+
+def access_incubator(user, slug: str) -> Organisation:
+    """The incubator for its staff; 404 for anyone else (its dashboard is not public)."""
+    incubator = Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first()
+    if incubator is None or not is_incubator_staff(user, incubator):
+        raise Http404
+    return incubator
+
+
+def access_cohort_for_management(user, pk: int) -> Cohort:
+    cohort = Cohort.objects.select_related("incubator").filter(pk=pk).first()
+    if cohort is None:
+        raise Http404
+    if not can_manage_incubator(user, cohort.incubator):
+        if is_incubator_staff(user, cohort.incubator):
+            raise PermissionDenied
+        raise Http404
+    return cohort
+
+
+def can_view_cohort(user, cohort: Cohort) -> bool:
+    """A cohort open for applications (or running, finished) is public; a draft only for its staff."""
+    return cohort.status != Cohort.Status.DRAFT or is_incubator_staff(user, cohort.incubator)
+
+
+def application_role(user, application: Application) -> str | None:
+    """How ``user`` relates to an application: "staff", "reviewer", "startup", or None."""
+    if not is_member(user):
+        return None
+    cohort = application.cohort
+    if is_incubator_staff(user, cohort.incubator):
+        return "staff"
+    if cohort.reviewers.filter(pk=user.pk).exists():
+        return "reviewer"
+    if Membership.objects.filter(organisation_id=application.startup_id, user=user).exists():
+        return "startup"
+    return None
+
+
+def access_application(user, pk: int) -> tuple[Application, str]:
+    """The application and the viewer's role; 404 for anyone without one."""
+    application = Application.objects.select_related("cohort__incubator", "startup").filter(pk=pk).first()
+    if application is None:
+        raise Http404
+    role = application_role(user, application)
+    if role is None:
+        raise Http404
+    return application, role

@@ -1,0 +1,273 @@
+"""Writes of the investments app: cohorts, applications, reviews, admission."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from investments.models import Application, ApplicationQuestion, Cohort, Review, ReviewScore, RubricCriterion
+from investments.permissions import can_apply_for, can_manage_incubator
+from network.audit import audit_record
+from network.models import Membership, Organisation, User
+from network.services import notification_create
+
+# Status moves a cohort may make, and nothing else.
+COHORT_TRANSITIONS = {
+    Cohort.Status.DRAFT: {Cohort.Status.OPEN},
+    Cohort.Status.OPEN: {Cohort.Status.RUNNING, Cohort.Status.DRAFT},
+    Cohort.Status.RUNNING: {Cohort.Status.FINISHED},
+    Cohort.Status.FINISHED: set(),
+}
+
+
+def _require_manager(actor: User, cohort_or_incubator) -> None:
+    incubator = getattr(cohort_or_incubator, "incubator", cohort_or_incubator)
+    if not can_manage_incubator(actor, incubator):
+        raise PermissionDenied
+
+
+# What a manager edits on a cohort; status moves through cohort_set_status only.
+COHORT_FIELDS = {"name", "phase", "description", "starts_on", "ends_on", "demo_day", "applications_close_on"}
+
+
+def _cohort_fields(data: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(data) - COHORT_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("These cohort fields cannot be set here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
+    return data
+
+
+@transaction.atomic
+def cohort_create(
+    *, actor: User, incubator: Organisation, data: dict[str, Any], ip_address: str | None = None
+) -> Cohort:
+    """An incubator's owner or admin opens a new cohort, as a draft."""
+    _require_manager(actor, incubator)
+    cohort = Cohort(incubator=incubator, created_by=actor, **_cohort_fields(data))
+    cohort.full_clean()
+    cohort.save()
+    audit_record(actor=actor, event="investments.cohort.create", target=cohort, ip_address=ip_address)
+    return cohort
+
+
+@transaction.atomic
+def cohort_update(*, actor: User, cohort: Cohort, data: dict[str, Any], ip_address: str | None = None) -> Cohort:
+    _require_manager(actor, cohort)
+    for field, value in _cohort_fields(data).items():
+        setattr(cohort, field, value)
+    # created_by is emptied (SET_NULL) when its author's account goes; that must not block edits.
+    cohort.full_clean()
+    cohort.save()
+    audit_record(
+        actor=actor,
+        event="investments.cohort.update",
+        target=cohort,
+        data={"fields": sorted(data)},
+        ip_address=ip_address,
+    )
+    return cohort
+
+
+@transaction.atomic
+def cohort_set_status(*, actor: User, cohort: Cohort, status: str, ip_address: str | None = None) -> Cohort:
+    """Move a cohort along draft → open → running → finished (open may go back to draft)."""
+    _require_manager(actor, cohort)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if status not in COHORT_TRANSITIONS.get(cohort.status, set()):
+        raise ValidationError(
+            _("A cohort that is %(current)s cannot become %(new)s.")
+            % {"current": cohort.get_status_display().lower(), "new": Cohort.Status(status).label.lower()}
+            if status in Cohort.Status.values
+            else _("Unknown status.")
+        )
+    if status == Cohort.Status.OPEN and not cohort.criteria.exists():
+        raise ValidationError(_("Add at least one rubric criterion before opening applications."))
+    old = cohort.status
+    cohort.status = status
+    cohort.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        event="investments.cohort.status",
+        target=cohort,
+        data={"from": old, "to": status},
+        ip_address=ip_address,
+    )
+    return cohort
+
+
+@transaction.atomic
+def question_add(*, actor: User, cohort: Cohort, text: str, help_text: str = "", required: bool = True):
+    _require_manager(actor, cohort)
+    if cohort.status not in (Cohort.Status.DRAFT,):
+        raise ValidationError(_("Questions can change only while the cohort is a draft."))
+    question = ApplicationQuestion(
+        cohort=cohort,
+        text=text.strip(),
+        help_text=help_text.strip(),
+        required=required,
+        position=cohort.questions.count(),
+    )
+    question.full_clean()
+    question.save()
+    audit_record(actor=actor, event="investments.question.create", target=question)
+    return question
+
+
+@transaction.atomic
+def criterion_add(*, actor: User, cohort: Cohort, name: str, description: str = "", weight: int = 1):
+    _require_manager(actor, cohort)
+    if cohort.status not in (Cohort.Status.DRAFT,):
+        raise ValidationError(_("The rubric can change only while the cohort is a draft."))
+    criterion = RubricCriterion(
+        cohort=cohort,
+        name=name.strip(),
+        description=description.strip(),
+        weight=weight,
+        position=cohort.criteria.count(),
+    )
+    criterion.full_clean()
+    criterion.save()
+    audit_record(actor=actor, event="investments.criterion.create", target=criterion)
+    return criterion
+
+
+@transaction.atomic
+def reviewer_add(*, actor: User, cohort: Cohort, email: str) -> User:
+    _require_manager(actor, cohort)
+    reviewer = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if reviewer is None:
+        raise ValidationError({"email": _("No Rabta member uses this email address.")})
+    if cohort.reviewers.filter(pk=reviewer.pk).exists():
+        raise ValidationError({"email": _("This member already reviews for the cohort.")})
+    cohort.reviewers.add(reviewer)
+    audit_record(actor=actor, event="investments.reviewer.create", target=cohort, data={"reviewer": reviewer.pk})
+    notification_create(
+        recipient=reviewer,
+        kind="investments.reviewer.create",
+        message=_("You were asked to review applications for %(cohort)s.") % {"cohort": cohort.name},
+        url=cohort.get_absolute_url(),
+    )
+    return reviewer
+
+
+def application_submit(
+    *,
+    actor: User,
+    cohort: Cohort,
+    startup: Organisation,
+    answers: dict[str, str],
+    ip_address: str | None = None,
+) -> Application:
+    """A startup's owner or admin applies to an open cohort, answering its questions."""
+    if not can_apply_for(actor, startup):
+        raise PermissionDenied
+    if not cohort.accepts_applications:
+        raise ValidationError(_("This cohort is not taking applications."))
+    clean_answers: dict[str, str] = {}
+    errors = {}
+    for question in cohort.questions.all():
+        answer = (answers.get(str(question.pk)) or "").strip()
+        if question.required and not answer:
+            errors[f"question_{question.pk}"] = _("Please answer this question.")
+        if len(answer) > 3000:
+            errors[f"question_{question.pk}"] = _("Keep answers under 3,000 characters.")
+        clean_answers[str(question.pk)] = answer
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                cohort=cohort, startup=startup, submitted_by=actor, answers=clean_answers
+            )
+            audit_record(actor=actor, event="investments.application.submit", target=application, ip_address=ip_address)
+            managers = User.objects.filter(
+                memberships__organisation=cohort.incubator,
+                memberships__role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
+            )
+            # A manager who also reviews hears once.
+            recipients = {user.pk: user for user in [*managers, *cohort.reviewers.all()]}
+            for recipient in recipients.values():
+                notification_create(
+                    recipient=recipient,
+                    kind="investments.application.submit",
+                    message=_("%(startup)s applied to %(cohort)s.") % {"startup": startup.name, "cohort": cohort.name},
+                    url=application.get_absolute_url(),
+                )
+    except IntegrityError:
+        raise ValidationError(
+            _("%(startup)s has already applied to this cohort.") % {"startup": startup.name}
+        ) from None
+    return application
+
+
+def review_submit(*, reviewer: User, application: Application, scores: dict[int, int], comment: str = "") -> Review:
+    """A cohort reviewer scores every rubric criterion 1–5, once."""
+    cohort = application.cohort
+    if not cohort.reviewers.filter(pk=reviewer.pk).exists():
+        raise PermissionDenied
+    if application.status != Application.Status.SUBMITTED:
+        raise ValidationError(_("This application has been decided; reviews are closed."))
+    criteria = list(cohort.criteria.all())
+    missing = [c.name for c in criteria if c.pk not in scores]
+    if missing:
+        raise ValidationError(_("Score every criterion: %(missing)s.") % {"missing": ", ".join(missing)})
+    if any(type(scores[c.pk]) is not int or not 1 <= scores[c.pk] <= 5 for c in criteria):
+        raise ValidationError(_("Scores run from 1 to 5."))
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(application=application, reviewer=reviewer, comment=comment.strip()[:3000])
+            ReviewScore.objects.bulk_create(
+                [ReviewScore(review=review, criterion=c, score=scores[c.pk]) for c in criteria]
+            )
+            audit_record(actor=reviewer, event="investments.review.submit", target=review)
+    except IntegrityError:
+        raise ValidationError(_("You have already scored this application.")) from None
+    return review
+
+
+@transaction.atomic
+def application_decide(
+    *,
+    actor: User,
+    application: Application,
+    admit: bool,
+    note: str = "",
+    ip_address: str | None = None,
+    today: date | None = None,
+) -> Application:
+    """Admit or decline a submitted application; the startup is told either way."""
+    _require_manager(actor, application.cohort)
+    application = Application.objects.select_for_update().select_related("cohort", "startup").get(pk=application.pk)
+    if application.status != Application.Status.SUBMITTED:
+        raise ValidationError(_("This application has already been decided."))
+    application.status = Application.Status.ADMITTED if admit else Application.Status.DECLINED
+    application.decided_at = timezone.now()
+    application.decided_by = actor
+    application.decision_note = note.strip()[:1000]
+    application.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    audit_record(
+        actor=actor,
+        event="investments.application.admit" if admit else "investments.application.decline",
+        target=application,
+        ip_address=ip_address,
+    )
+    for member in User.objects.filter(memberships__organisation=application.startup):
+        notification_create(
+            recipient=member,
+            kind="investments.application.decide",
+            message=(
+                _("%(startup)s was admitted to %(cohort)s.")
+                if admit
+                else _("%(startup)s was not admitted to %(cohort)s this time.")
+            )
+            % {"startup": application.startup.name, "cohort": application.cohort.name},
+            url=application.get_absolute_url(),
+        )
+    return application

@@ -1,0 +1,285 @@
+"""Pages of investments: incubator dashboard, cohorts, applications and reviews."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from investments import selectors, services
+from investments.forms import (
+    ApplicationForm,
+    CohortForm,
+    CriterionForm,
+    DecisionForm,
+    QuestionForm,
+    ReviewerForm,
+    ReviewForm,
+)
+from investments.models import Application, Cohort, Review
+from investments.permissions import (
+    MANAGER_ROLES,
+    access_application,
+    access_cohort_for_management,
+    access_incubator,
+    can_manage_incubator,
+    can_view_cohort,
+    is_incubator_staff,
+)
+from network.audit import client_ip
+from network.forms import add_validation_errors
+from network.models import Organisation
+
+
+@login_required
+@require_GET
+def incubator_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    incubator = access_incubator(request.user, slug)
+    return render(
+        request,
+        "investments/incubator_dashboard.html",
+        {
+            "incubator": incubator,
+            "cohorts": selectors.cohort_list_for_incubator(incubator=incubator),
+            "can_manage": can_manage_incubator(request.user, incubator),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohort_create(request: HttpRequest, slug: str) -> HttpResponse:
+    incubator = access_incubator(request.user, slug)
+    if not can_manage_incubator(request.user, incubator):
+        raise PermissionDenied
+    form = CohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = services.cohort_create(
+                actor=request.user, incubator=incubator, data=form.cleaned_data, ip_address=client_ip(request)
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("The cohort was created as a draft. Add questions and a rubric, then open it."))
+            return redirect("investments:cohort-manage", pk=cohort.pk)
+    return render(request, "investments/cohort_form.html", {"form": form, "incubator": incubator})
+
+
+@require_GET
+def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = Cohort.objects.select_related("incubator").filter(pk=pk).first()
+    if cohort is None or not can_view_cohort(request.user, cohort):
+        raise Http404
+    staff = is_incubator_staff(request.user, cohort.incubator)
+    context = {
+        "cohort": cohort,
+        "staff": staff,
+        "can_manage": can_manage_incubator(request.user, cohort.incubator),
+        "questions": cohort.questions.all(),
+    }
+    if staff:
+        reviewer_count = cohort.reviewers.count()
+        context["applications"] = [
+            selectors.application_summary(application=a, reviewer_count=reviewer_count)
+            for a in selectors.application_list_for_cohort(cohort=cohort)
+        ]
+        context["reviewer_count"] = reviewer_count
+    elif request.user.is_authenticated:
+        context["my_applications"] = Application.objects.filter(
+            cohort=cohort, startup__memberships__user=request.user
+        ).select_related("startup")
+    return render(request, "investments/cohort_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohort_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = access_cohort_for_management(request.user, pk)
+    forms = {
+        "cohort": CohortForm(instance=cohort, prefix="cohort"),
+        "question": QuestionForm(prefix="question"),
+        "criterion": CriterionForm(prefix="criterion"),
+        "reviewer": ReviewerForm(prefix="reviewer"),
+    }
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        form_classes = {
+            "cohort": CohortForm,
+            "question": QuestionForm,
+            "criterion": CriterionForm,
+            "reviewer": ReviewerForm,
+        }
+        if kind == "status":
+            try:
+                services.cohort_set_status(
+                    actor=request.user,
+                    cohort=cohort,
+                    status=request.POST.get("status", ""),
+                    ip_address=client_ip(request),
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The cohort's status was changed."))
+            return redirect("investments:cohort-manage", pk=pk)
+        if kind not in form_classes:
+            messages.error(request, _("Unknown action."))
+            return redirect("investments:cohort-manage", pk=pk)
+        if kind == "cohort":
+            form = CohortForm(request.POST, instance=Cohort.objects.get(pk=pk), prefix="cohort")
+        else:
+            form = form_classes[kind](request.POST, prefix=kind)
+        forms[kind] = form
+        if form.is_valid():
+            try:
+                if kind == "cohort":
+                    services.cohort_update(
+                        actor=request.user, cohort=cohort, data=form.cleaned_data, ip_address=client_ip(request)
+                    )
+                elif kind == "question":
+                    services.question_add(actor=request.user, cohort=cohort, **form.cleaned_data)
+                elif kind == "criterion":
+                    services.criterion_add(actor=request.user, cohort=cohort, **form.cleaned_data)
+                else:
+                    services.reviewer_add(actor=request.user, cohort=cohort, email=form.cleaned_data["email"])
+            except ValidationError as error:
+                add_validation_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("investments:cohort-manage", pk=pk)
+    return render(
+        request,
+        "investments/cohort_manage.html",
+        {
+            "cohort": cohort,
+            "questions": cohort.questions.all(),
+            "criteria": cohort.criteria.all(),
+            "reviewers": cohort.reviewers.select_related("profile"),
+            "next_statuses": sorted(services.COHORT_TRANSITIONS[cohort.status]),
+            "status_labels": dict(Cohort.Status.choices),
+            **{f"{name}_form": form for name, form in forms.items()},
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_create(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = Cohort.objects.select_related("incubator").filter(pk=pk).first()
+    if cohort is None or not can_view_cohort(request.user, cohort):
+        raise Http404
+    startups = Organisation.objects.filter(
+        kind=Organisation.Kind.STARTUP, memberships__user=request.user, memberships__role__in=MANAGER_ROLES
+    ).order_by("name")
+    if not cohort.accepts_applications:
+        messages.error(request, _("This cohort is not taking applications."))
+        return redirect(cohort)
+    if not startups.exists():
+        messages.error(
+            request, _("Only the owner or an admin of a startup on Rabta can apply. Add your startup first.")
+        )
+        return redirect("network:organisation-create")
+    form = ApplicationForm(request.POST or None, cohort=cohort, startups=startups)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_submit(
+                actor=request.user,
+                cohort=cohort,
+                startup=form.cleaned_data["startup"],
+                answers=form.answers(),
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("Your application was submitted. The incubator will let you know."))
+            return redirect(application)
+    return render(request, "investments/application_form.html", {"form": form, "cohort": cohort})
+
+
+@login_required
+@require_GET
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application, role = access_application(request.user, pk)
+    cohort = application.cohort
+    criteria = list(cohort.criteria.all())
+    reviews = list(
+        Review.objects.filter(application=application)
+        .select_related("reviewer__profile")
+        .prefetch_related("scores__criterion")
+    )
+    reviewer_count = cohort.reviewers.count()
+    revealed = selectors.scores_revealed(application=application, reviewer_count=reviewer_count)
+    mine = next((r for r in reviews if r.reviewer_id == request.user.pk), None)
+    questions = {str(q.pk): q.text for q in cohort.questions.all()}
+    context = {
+        "application": application,
+        "role": role,
+        "answers": [(questions.get(key, _("(question removed)")), value) for key, value in application.answers.items()],
+        "criteria": criteria,
+        "reviews_in": len(reviews),
+        "reviewer_count": reviewer_count,
+        "revealed": revealed and role in ("staff", "reviewer"),
+        "reviews": [(r, selectors.weighted_score(r)) for r in reviews] if revealed else [],
+        "my_review": mine,
+        "can_decide": can_manage_incubator(request.user, cohort.incubator)
+        and application.status == Application.Status.SUBMITTED,
+    }
+    if (
+        mine is None
+        and application.status == Application.Status.SUBMITTED
+        and cohort.reviewers.filter(pk=request.user.pk).exists()
+    ):
+        context["review_form"] = ReviewForm(criteria=criteria)
+    if context["can_decide"]:
+        context["decision_form"] = DecisionForm()
+    return render(request, "investments/application_detail.html", context)
+
+
+@login_required
+@require_POST
+def review_create(request: HttpRequest, pk: int) -> HttpResponse:
+    application, _role = access_application(request.user, pk)
+    form = ReviewForm(request.POST, criteria=application.cohort.criteria.all())
+    if not form.is_valid():
+        messages.error(request, _("Score every criterion from 1 to 5."))
+        return redirect(application)
+    try:
+        services.review_submit(
+            reviewer=request.user, application=application, scores=form.scores(), comment=form.cleaned_data["comment"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your scores were saved. Others' scores show once every reviewer has scored."))
+    return redirect(application)
+
+
+@login_required
+@require_POST
+def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    application, _role = access_application(request.user, pk)
+    if not can_manage_incubator(request.user, application.cohort.incubator):
+        raise PermissionDenied
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to admit or decline."))
+        return redirect(application)
+    try:
+        services.application_decide(
+            actor=request.user,
+            application=application,
+            admit=form.cleaned_data["decision"] == "admit",
+            note=form.cleaned_data["note"],
+            ip_address=client_ip(request),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The decision was recorded and the startup told."))
+    return redirect(application)
