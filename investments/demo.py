@@ -6,7 +6,17 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from investments.models import Application, ApplicationQuestion, Cohort, Review, ReviewScore, RubricCriterion
+from investments.models import (
+    Application,
+    ApplicationQuestion,
+    Cohort,
+    Evidence,
+    Milestone,
+    Review,
+    ReviewScore,
+    RubricCriterion,
+    Tranche,
+)
 from network.models import Organisation, User
 
 QUESTIONS = [
@@ -64,4 +74,52 @@ def seed(command, *, accounts: dict) -> None:
                 ReviewScore.objects.bulk_create(
                     [ReviewScore(review=review, criterion=c, score=3 + (n + c.position) % 3) for c in criteria]
                 )
+    _running_cohort(incubator, accounts, today)
     command.stdout.write(f"Investments: cohort {cohort.name!r} open with {len(startups)} applications.")
+
+
+def _running_cohort(incubator: Organisation, accounts: dict, today) -> None:
+    """The demo founder's Raqam Pay in a running cohort, with milestones, evidence and tranches."""
+    raqam = Organisation.objects.filter(name="Raqam Pay").first()
+    if raqam is None:
+        return
+    manager, founder = accounts["incubator"], accounts["founder"]
+    cohort = Cohort.objects.create(
+        incubator=incubator,
+        name="Proof of Concept 2026",
+        phase=Cohort.Phase.PROOF_OF_CONCEPT,
+        description="Twelve weeks from prototype to first paying customers.",
+        starts_on=today - timedelta(days=60),
+        ends_on=today + timedelta(days=30),
+        demo_day=today + timedelta(days=25),
+        status=Cohort.Status.RUNNING,
+        created_by=manager,
+    )
+    RubricCriterion.objects.create(cohort=cohort, name="Team", weight=1)
+    Application.objects.create(
+        cohort=cohort, startup=raqam, submitted_by=founder, status=Application.Status.ADMITTED, decided_by=manager,
+        decided_at=timezone.now() - timedelta(days=65),
+    )  # fmt: skip
+    users = Milestone.objects.create(
+        cohort=cohort, startup=raqam, title="500 freelancers paid through Raqam Pay",
+        kpi=Milestone.Kpi.PAYING_CUSTOMERS, target=500, due_on=today - timedelta(days=10),
+        status=Milestone.Status.VERIFIED, verified_by=manager, verified_at=timezone.now() - timedelta(days=12),
+        created_by=manager,
+    )  # fmt: skip
+    for days, value in ((40, 120), (26, 310), (13, 540)):
+        Evidence.objects.create(
+            milestone=users, value=value, note="Monthly payout report.", submitted_by=founder,
+            submitted_at=timezone.now() - timedelta(days=days),
+        )  # fmt: skip
+    exports = Milestone.objects.create(
+        cohort=cohort, startup=raqam, title="USD 20,000 export revenue a month",
+        kpi=Milestone.Kpi.EXPORT_REVENUE, target=20000, due_on=today + timedelta(days=20), created_by=manager,
+    )  # fmt: skip
+    Evidence.objects.create(milestone=exports, value=8500, note="October, from Stripe.", submitted_by=founder)
+    exports.status = Milestone.Status.SUBMITTED
+    exports.save(update_fields=["status"])
+    Tranche.objects.create(
+        cohort=cohort, startup=raqam, milestone=users, amount=1_500_000, currency="PKR",
+        released_at=timezone.now() - timedelta(days=11), released_by=manager,
+    )  # fmt: skip
+    Tranche.objects.create(cohort=cohort, startup=raqam, milestone=exports, amount=2_500_000, currency="PKR")

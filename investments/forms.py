@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from investments.models import Cohort
+from investments.models import Cohort, Milestone
 from network.models import Organisation
 
 
@@ -105,3 +105,37 @@ class ReviewForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("admit", _("Admit")), ("decline", _("Decline"))])
     note = forms.CharField(label=_("Note to the startup (optional)"), max_length=1000, required=False)
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "kpi", "kpi_label", "target", "due_on"]
+        widgets = {"due_on": DateInput()}
+
+
+class EvidenceForm(forms.Form):
+    value = forms.DecimalField(label=_("Figure reached"), min_value=0, max_digits=14, decimal_places=2)
+    note = forms.CharField(label=_("Note"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    file = forms.FileField(
+        label=_("Evidence file (PDF, PNG or JPEG, at most 5 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+    )
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("What is missing?"), max_length=1000)
+
+
+class TrancheForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), min_value=1, max_digits=14, decimal_places=2)
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="PKR")
+    milestone = forms.ModelChoiceField(
+        label=_("Released when this milestone is verified"), queryset=Milestone.objects.none(), required=False
+    )
+
+    def __init__(self, *args, milestones=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if milestones is not None:
+            self.fields["milestone"].queryset = milestones

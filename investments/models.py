@@ -6,6 +6,7 @@ Milestones, funding tranches and pitches build on the admitted startups.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -180,3 +181,126 @@ class ReviewScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.score}"
+
+
+class Milestone(models.Model):
+    """A target an admitted startup commits to, with evidence the incubator verifies."""
+
+    class Kpi(models.TextChoices):
+        ACTIVE_USERS = "active_users", _("Active users")
+        PAYING_CUSTOMERS = "paying_customers", _("Paying customers")
+        MONTHLY_REVENUE = "monthly_revenue", _("Monthly revenue (USD)")
+        EXPORT_REVENUE = "export_revenue", _("Export revenue (USD)")
+        UPTIME = "uptime", _("Uptime (%)")
+        SECURITY_AUDIT = "security_audit", _("Security audit passed (1 = yes)")
+        CUSTOM = "custom", _("Custom")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Evidence submitted")
+        VERIFIED = "verified", _("Verified")
+        RETURNED = "returned", _("Sent back")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="milestones")
+    startup = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("title"), max_length=150)
+    kpi = models.CharField(_("KPI"), max_length=20, choices=Kpi.choices)
+    kpi_label = models.CharField(_("custom KPI name"), max_length=80, blank=True)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    return_reason = models.CharField(max_length=1000, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(target__gte=0), name="investments_milestone_target_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "submitted", "verified", "returned"]),
+                name="investments_milestone_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kpi="custom") | ~Q(kpi_label=""), name="investments_milestone_custom_kpi_named"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="verified", verified_at__isnull=False) | ~Q(status="verified"),
+                name="investments_milestone_verified_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def kpi_name(self) -> str:
+        return self.kpi_label if self.kpi == self.Kpi.CUSTOM else self.get_kpi_display()
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != self.Status.VERIFIED and self.due_on < timezone.localdate()
+
+
+def private_storage():
+    """Files that only a permission check may hand out (evidence, decks): outside MEDIA_ROOT, no URL."""
+    return storages["private"]
+
+
+def evidence_upload_to(instance, filename: str) -> str:
+    # A random name in private storage: never a guessable URL, never served directly.
+    import uuid
+
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(
+        getattr(instance, "content_type", ""), "bin"
+    )
+    return f"evidence/{uuid.uuid4().hex}.{extension}"
+
+
+class Evidence(models.Model):
+    """A startup's report against a milestone: the figure reached, a note, an optional file."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="evidence")
+    value = models.DecimalField(_("figure reached"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    note = models.TextField(_("note"), max_length=3000, blank=True)
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, blank=True, storage=private_storage)
+    content_type = models.CharField(max_length=50, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [models.CheckConstraint(condition=Q(value__gte=0), name="investments_evidence_value_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.milestone}: {self.value}"
+
+
+class Tranche(models.Model):
+    """Funding released in steps; a tranche tied to a milestone is releasable only once it is verified."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="tranches")
+    startup = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="tranches")
+    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="tranches")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(_("currency"), max_length=3, default="PKR")
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="investments_tranche_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} for {self.startup}"

@@ -84,3 +84,23 @@ def access_application(user, pk: int) -> tuple[Application, str]:
     if role is None:
         raise Http404
     return application, role
+
+
+def is_admitted(cohort: Cohort, startup: Organisation) -> bool:
+    return Application.objects.filter(cohort=cohort, startup=startup, status=Application.Status.ADMITTED).exists()
+
+
+def access_enrolment(user, cohort_pk: int, slug: str) -> tuple[Cohort, Organisation, str]:
+    """An admitted startup's place in a cohort, for its members ("startup") and the incubator ("staff").
+
+    Anyone else — another startup, another incubator — gets 404.
+    """
+    cohort = Cohort.objects.select_related("incubator").filter(pk=cohort_pk).first()
+    startup = Organisation.objects.filter(slug=slug, kind=Organisation.Kind.STARTUP).first()
+    if cohort is None or startup is None or not is_admitted(cohort, startup) or not is_member(user):
+        raise Http404
+    if is_incubator_staff(user, cohort.incubator):
+        return cohort, startup, "staff"
+    if Membership.objects.filter(organisation=startup, user=user).exists():
+        return cohort, startup, "startup"
+    raise Http404

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from investments.models import Application, Cohort, Review, ReviewScore
+from investments.models import Application, Cohort, Evidence, Milestone, Review, ReviewScore, Tranche
 from network.models import Organisation
 
 
@@ -54,3 +56,43 @@ def application_summary(*, application: Application, reviewer_count: int) -> dic
         "revealed": revealed,
         "average": round(sum(weighted_score(r) for r in reviews) / len(reviews), 2) if revealed and reviews else None,
     }
+
+
+def enrolment_milestones(*, cohort: Cohort, startup: Organisation) -> list[dict]:
+    """Each milestone with its evidence history, progress toward the target and a sparkline."""
+    milestones = (
+        Milestone.objects.filter(cohort=cohort, startup=startup)
+        .select_related("verified_by__profile")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("submitted_by__profile")))
+        .prefetch_related(Prefetch("tranches", queryset=Tranche.objects.order_by("id")))
+    )
+    rows = []
+    for milestone in milestones:
+        history = list(milestone.evidence.all())
+        latest = history[-1].value if history else Decimal(0)
+        target = milestone.target or Decimal(0)
+        progress = 100 if target == 0 and history else int(min(100, latest / target * 100)) if target else 0
+        rows.append(
+            {
+                "milestone": milestone,
+                "history": history,
+                "latest": latest,
+                "progress": progress,
+                "chart": sparkline([e.value for e in history], target),
+            }
+        )
+    return rows
+
+
+def sparkline(values: list[Decimal], target: Decimal, width: int = 240, height: int = 60) -> dict | None:
+    """Points for a small SVG line chart of KPI history, with the target as a dashed line."""
+    if len(values) < 2:
+        return None  # one figure is no history; the progress bar shows it
+    top = max([*values, target, Decimal(1)])
+    step = width / max(1, len(values) - 1)
+
+    def y(value: Decimal) -> float:
+        return round(height - float(value / top) * (height - 4) - 2, 1)
+
+    points = " ".join(f"{round(i * step, 1)},{y(v)}" for i, v in enumerate(values))
+    return {"points": points, "target_y": y(target), "width": width, "height": height}

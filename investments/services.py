@@ -7,11 +7,23 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from investments.models import Application, ApplicationQuestion, Cohort, Review, ReviewScore, RubricCriterion
-from investments.permissions import can_apply_for, can_manage_incubator
+from investments.models import (
+    Application,
+    ApplicationQuestion,
+    Cohort,
+    Evidence,
+    Milestone,
+    Review,
+    ReviewScore,
+    RubricCriterion,
+    Tranche,
+)
+from investments.permissions import can_apply_for, can_manage_incubator, is_admitted
+from investments.uploads import validate_evidence_file
 from network.audit import audit_record
 from network.models import Membership, Organisation, User
 from network.services import notification_create
@@ -271,3 +283,184 @@ def application_decide(
             url=application.get_absolute_url(),
         )
     return application
+
+
+# --- Milestones and tranches ---------------------------------------------------------
+
+
+def _notify_members(organisation: Organisation, *, kind: str, message: str, url: str) -> None:
+    for member in User.objects.filter(memberships__organisation=organisation).distinct():
+        notification_create(recipient=member, kind=kind, message=message, url=url)
+
+
+def _enrolment_url(milestone: Milestone) -> str:
+    return reverse("investments:enrolment-detail", args=[milestone.cohort_id, milestone.startup.slug])
+
+
+@transaction.atomic
+def milestone_create(
+    *, actor: User, cohort: Cohort, startup: Organisation, data: dict[str, Any], ip_address: str | None = None
+) -> Milestone:
+    """The incubator's managers, or the startup's owners and admins, set a milestone for an admitted startup.
+
+    Only the incubator verifies it.
+    """
+    if not (can_manage_incubator(actor, cohort.incubator) or can_apply_for(actor, startup)):
+        raise PermissionDenied
+    if not is_admitted(cohort, startup):
+        raise ValidationError(_("Milestones are set for startups admitted to the cohort."))
+    allowed = {"title", "kpi", "kpi_label", "target", "due_on"}
+    milestone = Milestone(
+        cohort=cohort, startup=startup, created_by=actor, **{k: v for k, v in data.items() if k in allowed}
+    )
+    if milestone.kpi == Milestone.Kpi.CUSTOM and not milestone.kpi_label.strip():
+        raise ValidationError({"kpi_label": _("Name the custom KPI.")})
+    milestone.full_clean()
+    milestone.save()
+    audit_record(actor=actor, event="investments.milestone.create", target=milestone, ip_address=ip_address)
+    _notify_members(
+        startup,
+        kind="investments.milestone.create",
+        message=_("New milestone for %(startup)s: %(title)s.") % {"startup": startup.name, "title": milestone.title},
+        url=_enrolment_url(milestone),
+    )
+    return milestone
+
+
+@transaction.atomic
+def evidence_submit(
+    *, actor: User, milestone: Milestone, value, note: str = "", upload=None, ip_address: str | None = None
+) -> Evidence:
+    """A member of the startup reports the figure reached, with an optional PDF or image."""
+    milestone = Milestone.objects.select_for_update().select_related("startup", "cohort").get(pk=milestone.pk)
+    if not Membership.objects.filter(organisation=milestone.startup, user=actor).exists():
+        raise PermissionDenied
+    if milestone.status == Milestone.Status.VERIFIED:
+        raise ValidationError(_("This milestone is verified; it needs no more evidence."))
+    evidence = Evidence(milestone=milestone, value=value, note=note.strip(), submitted_by=actor)
+    if upload is not None:
+        evidence.content_type = validate_evidence_file(upload)
+        evidence.file.save("evidence", upload, save=False)
+    evidence.full_clean()
+    evidence.save()
+    milestone.status = Milestone.Status.SUBMITTED
+    milestone.return_reason = ""
+    milestone.save(update_fields=["status", "return_reason"])
+    audit_record(
+        actor=actor,
+        event="investments.evidence.submit",
+        target=evidence,
+        data={"milestone": milestone.pk, "value": str(value)},
+        ip_address=ip_address,
+    )
+    managers = User.objects.filter(
+        memberships__organisation=milestone.cohort.incubator,
+        memberships__role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
+    ).distinct()
+    for manager in managers:
+        notification_create(
+            recipient=manager,
+            kind="investments.evidence.submit",
+            message=_("%(startup)s submitted evidence for %(title)s.")
+            % {"startup": milestone.startup.name, "title": milestone.title},
+            url=_enrolment_url(milestone),
+        )
+    return evidence
+
+
+def _lock_milestone_for_review(actor: User, milestone: Milestone) -> Milestone:
+    _require_manager(actor, milestone.cohort)
+    milestone = Milestone.objects.select_for_update().select_related("startup", "cohort").get(pk=milestone.pk)
+    if milestone.status != Milestone.Status.SUBMITTED:
+        raise ValidationError(_("Only a milestone with submitted evidence can be verified or sent back."))
+    return milestone
+
+
+@transaction.atomic
+def milestone_verify(*, actor: User, milestone: Milestone, ip_address: str | None = None) -> Milestone:
+    """Incubator managers confirm the evidence; who and when are recorded."""
+    milestone = _lock_milestone_for_review(actor, milestone)
+    milestone.status = Milestone.Status.VERIFIED
+    milestone.verified_by = actor
+    milestone.verified_at = timezone.now()
+    milestone.save(update_fields=["status", "verified_by", "verified_at"])
+    audit_record(actor=actor, event="investments.milestone.verify", target=milestone, ip_address=ip_address)
+    _notify_members(
+        milestone.startup,
+        kind="investments.milestone.verify",
+        message=_("Milestone verified: %(title)s.") % {"title": milestone.title},
+        url=_enrolment_url(milestone),
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_return(*, actor: User, milestone: Milestone, reason: str, ip_address: str | None = None) -> Milestone:
+    """Send the evidence back with a reason the startup can act on."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what is missing, so the startup can fix it.")})
+    milestone = _lock_milestone_for_review(actor, milestone)
+    milestone.status = Milestone.Status.RETURNED
+    milestone.return_reason = reason[:1000]
+    milestone.save(update_fields=["status", "return_reason"])
+    audit_record(
+        actor=actor,
+        event="investments.milestone.return",
+        target=milestone,
+        data={"reason": reason},
+        ip_address=ip_address,
+    )
+    _notify_members(
+        milestone.startup,
+        kind="investments.milestone.return",
+        message=_("Evidence sent back for %(title)s: %(reason)s") % {"title": milestone.title, "reason": reason},
+        url=_enrolment_url(milestone),
+    )
+    return milestone
+
+
+@transaction.atomic
+def tranche_create(
+    *,
+    actor: User,
+    cohort: Cohort,
+    startup: Organisation,
+    amount,
+    currency: str = "PKR",
+    milestone: Milestone | None = None,
+) -> Tranche:
+    _require_manager(actor, cohort)
+    if not is_admitted(cohort, startup):
+        raise ValidationError(_("Tranches are for startups admitted to the cohort."))
+    if milestone is not None and (milestone.cohort_id != cohort.pk or milestone.startup_id != startup.pk):
+        raise ValidationError({"milestone": _("Choose a milestone of this startup in this cohort.")})
+    tranche = Tranche(cohort=cohort, startup=startup, amount=amount, currency=currency.upper(), milestone=milestone)
+    tranche.full_clean()
+    tranche.save()
+    audit_record(actor=actor, event="investments.tranche.create", target=tranche, data={"amount": str(amount)})
+    return tranche
+
+
+@transaction.atomic
+def tranche_release(*, actor: User, tranche: Tranche, ip_address: str | None = None) -> Tranche:
+    """Release a tranche; one tied to a milestone only once that milestone is verified."""
+    _require_manager(actor, tranche.cohort)
+    tranche = Tranche.objects.select_for_update().select_related("milestone").get(pk=tranche.pk)
+    if tranche.released_at is not None:
+        raise ValidationError(_("This tranche has already been released."))
+    if tranche.milestone is not None and tranche.milestone.status != Milestone.Status.VERIFIED:
+        raise ValidationError(
+            _("This tranche is tied to “%(title)s”, which is not verified yet.") % {"title": tranche.milestone.title}
+        )
+    tranche.released_at = timezone.now()
+    tranche.released_by = actor
+    tranche.save(update_fields=["released_at", "released_by"])
+    audit_record(
+        actor=actor,
+        event="investments.tranche.release",
+        target=tranche,
+        data={"amount": str(tranche.amount), "currency": tranche.currency},
+        ip_address=ip_address,
+    )
+    return tranche

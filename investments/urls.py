@@ -13,4 +13,6 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/review/", views.review_create, name="review-create"),
     path("applications/<int:pk>/decide/", views.application_decide, name="application-decide"),
+    path("cohorts/<int:pk>/startups/<slug:slug>/", views.enrolment_detail, name="enrolment-detail"),
+    path("evidence/<int:pk>/file/", views.evidence_file, name="evidence-file"),
 ]

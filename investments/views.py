@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,16 +16,22 @@ from investments.forms import (
     CohortForm,
     CriterionForm,
     DecisionForm,
+    EvidenceForm,
+    MilestoneForm,
     QuestionForm,
+    ReturnForm,
     ReviewerForm,
     ReviewForm,
+    TrancheForm,
 )
-from investments.models import Application, Cohort, Review
+from investments.models import Application, Cohort, Evidence, Milestone, Review, Tranche
 from investments.permissions import (
     MANAGER_ROLES,
     access_application,
     access_cohort_for_management,
+    access_enrolment,
     access_incubator,
+    can_apply_for,
     can_manage_incubator,
     can_view_cohort,
     is_incubator_staff,
@@ -283,3 +289,126 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The decision was recorded and the startup told."))
     return redirect(application)
+
+
+# --- A startup in its cohort: milestones, evidence, tranches ---------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrolment_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort, startup, role = access_enrolment(request.user, pk, slug)
+    manager = can_manage_incubator(request.user, cohort.incubator)
+    milestones_qs = Milestone.objects.filter(cohort=cohort, startup=startup)
+    forms = {
+        "milestone": MilestoneForm(prefix="milestone"),
+        "tranche": TrancheForm(prefix="tranche", milestones=milestones_qs),
+        "evidence": EvidenceForm(prefix="evidence"),
+        "return": ReturnForm(prefix="return"),
+    }
+    if request.method == "POST":
+        response = _enrolment_post(request, cohort, startup, manager, milestones_qs, forms)
+        if response is not None:
+            return response
+    return render(
+        request,
+        "investments/enrolment_detail.html",
+        {
+            "cohort": cohort,
+            "startup": startup,
+            "role": role,
+            "manager": manager,
+            "rows": selectors.enrolment_milestones(cohort=cohort, startup=startup),
+            "tranches": Tranche.objects.filter(cohort=cohort, startup=startup).select_related(
+                "milestone", "released_by"
+            ),
+            "is_member": role == "startup",
+            "can_set_milestones": manager or can_apply_for(request.user, startup),
+            **{f"{name}_form": form for name, form in forms.items()},
+        },
+    )
+
+
+def _enrolment_post(request, cohort, startup, manager, milestones_qs, forms):
+    """Handle one form of the milestone board; None to re-render with errors."""
+    kind = request.POST.get("kind", "")
+    here = redirect("investments:enrolment-detail", pk=cohort.pk, slug=startup.slug)
+    milestone = None
+    if request.POST.get("milestone_id", "").isdigit():
+        milestone = (
+            milestones_qs.filter(pk=int(request.POST["milestone_id"])).select_related("cohort", "startup").first()
+        )
+        if milestone is None:
+            raise Http404
+    try:
+        if kind == "milestone":
+            form = forms["milestone"] = MilestoneForm(request.POST, prefix="milestone")
+            if not form.is_valid():
+                return None
+            services.milestone_create(
+                actor=request.user,
+                cohort=cohort,
+                startup=startup,
+                data=form.cleaned_data,
+                ip_address=client_ip(request),
+            )
+        elif kind == "evidence" and milestone is not None:
+            form = forms["evidence"] = EvidenceForm(request.POST, request.FILES, prefix="evidence")
+            if not form.is_valid():
+                messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+                return here
+            services.evidence_submit(
+                actor=request.user,
+                milestone=milestone,
+                value=form.cleaned_data["value"],
+                note=form.cleaned_data["note"],
+                upload=form.cleaned_data["file"],
+                ip_address=client_ip(request),
+            )
+        elif kind == "verify" and milestone is not None:
+            services.milestone_verify(actor=request.user, milestone=milestone, ip_address=client_ip(request))
+        elif kind == "return" and milestone is not None:
+            form = ReturnForm(request.POST, prefix="return")
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            services.milestone_return(
+                actor=request.user, milestone=milestone, reason=reason, ip_address=client_ip(request)
+            )
+        elif kind == "tranche":
+            if not manager:
+                raise PermissionDenied
+            form = forms["tranche"] = TrancheForm(request.POST, prefix="tranche", milestones=milestones_qs)
+            if not form.is_valid():
+                return None
+            services.tranche_create(actor=request.user, cohort=cohort, startup=startup, **form.cleaned_data)
+        elif kind == "release" and request.POST.get("tranche_id", "").isdigit():
+            tranche = Tranche.objects.filter(cohort=cohort, startup=startup, pk=int(request.POST["tranche_id"])).first()
+            if tranche is None:
+                raise Http404
+            services.tranche_release(actor=request.user, tranche=tranche, ip_address=client_ip(request))
+        else:
+            messages.error(request, _("Unknown action."))
+            return here
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return here
+    messages.success(request, _("Saved."))
+    return here
+
+
+@login_required
+@require_GET
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence files only through this check: the startup's members and the incubator's staff."""
+    evidence = Evidence.objects.select_related("milestone__cohort", "milestone__startup").filter(pk=pk).first()
+    if evidence is None or not evidence.file:
+        raise Http404
+    access_enrolment(request.user, evidence.milestone.cohort_id, evidence.milestone.startup.slug)
+    extension = evidence.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type or "application/octet-stream",
+        as_attachment=True,
+        filename=f"evidence-{evidence.pk}.{extension}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -101,3 +101,26 @@ def test_cohort_from_opening_to_admission(browser: Browser, live_server):
     application.refresh_from_db()
     assert application.status == Application.Status.ADMITTED
     assert application.decided_by == manager
+
+    # when: the founder sets a milestone and reports against it
+    founder_page.get_by_role("link", name="Milestones").click()
+    founder_page.get_by_label("Title").fill("300 paying customers")
+    founder_page.get_by_label("KPI:", exact=True).select_option("paying_customers")
+    founder_page.get_by_label("Target").fill("300")
+    founder_page.get_by_label("Due on").fill("2027-05-31")
+    founder_page.get_by_role("button", name="Add milestone").click()
+    expect(founder_page.get_by_role("heading", name="300 paying customers")).to_be_visible()
+    founder_page.get_by_label("Figure reached").fill("312")
+    founder_page.get_by_label("Note").fill("Billing export attached.")
+    founder_page.get_by_role("button", name="Submit evidence").click()
+    expect(founder_page.get_by_role("strong").filter(has_text="Evidence submitted")).to_be_visible()
+
+    # when: the manager verifies it
+    manager_page.goto(f"{base}/cohorts/{cohort.pk}/startups/soch-ai/")
+    manager_page.get_by_role("button", name="Verify").click()
+
+    # then: both see it verified, with the progress full
+    expect(manager_page.get_by_text("Verified by Mariam Manager")).to_be_visible()
+    founder_page.reload()
+    expect(founder_page.get_by_role("strong").filter(has_text="Verified")).to_be_visible()
+    expect(founder_page.locator("progress")).to_have_attribute("value", "100")

@@ -71,6 +71,9 @@ PAGES = [
     ("post", "investments:application-decide", lambda w: [w.application.pk], {"decision": "admit"}),
     ("get", "investments:application-create", lambda w: [w.cohort.pk], None),
     ("post", "investments:application-create", lambda w: [w.cohort.pk], {"startup": "0"}),
+    ("get", "investments:enrolment-detail", lambda w: [w.cohort.pk, w.startup.slug], None),
+    ("post", "investments:enrolment-detail", lambda w: [w.cohort.pk, w.startup.slug], {"kind": "tranche"}),
+    ("get", "investments:evidence-file", lambda w: [999999], None),
 ]  # fmt: skip
 PUBLIC = ["investments:cohort-detail"]
 
