@@ -256,7 +256,9 @@ def application_decide(
 ) -> Application:
     """Admit or decline a submitted application; the startup is told either way."""
     _require_manager(actor, application.cohort)
-    application = Application.objects.select_for_update().select_related("cohort", "startup").get(pk=application.pk)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("cohort", "startup").get(pk=application.pk)
+    )
     if application.status != Application.Status.SUBMITTED:
         raise ValidationError(_("This application has already been decided."))
     application.status = Application.Status.ADMITTED if admit else Application.Status.DECLINED
@@ -332,7 +334,9 @@ def evidence_submit(
     *, actor: User, milestone: Milestone, value, note: str = "", upload=None, ip_address: str | None = None
 ) -> Evidence:
     """A member of the startup reports the figure reached, with an optional PDF or image."""
-    milestone = Milestone.objects.select_for_update().select_related("startup", "cohort").get(pk=milestone.pk)
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",)).select_related("startup", "cohort").get(pk=milestone.pk)
+    )
     if not Membership.objects.filter(organisation=milestone.startup, user=actor).exists():
         raise PermissionDenied
     if milestone.status == Milestone.Status.VERIFIED:
@@ -370,7 +374,9 @@ def evidence_submit(
 
 def _lock_milestone_for_review(actor: User, milestone: Milestone) -> Milestone:
     _require_manager(actor, milestone.cohort)
-    milestone = Milestone.objects.select_for_update().select_related("startup", "cohort").get(pk=milestone.pk)
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",)).select_related("startup", "cohort").get(pk=milestone.pk)
+    )
     if milestone.status != Milestone.Status.SUBMITTED:
         raise ValidationError(_("Only a milestone with submitted evidence can be verified or sent back."))
     return milestone
@@ -446,7 +452,7 @@ def tranche_create(
 def tranche_release(*, actor: User, tranche: Tranche, ip_address: str | None = None) -> Tranche:
     """Release a tranche; one tied to a milestone only once that milestone is verified."""
     _require_manager(actor, tranche.cohort)
-    tranche = Tranche.objects.select_for_update().select_related("milestone").get(pk=tranche.pk)
+    tranche = Tranche.objects.select_for_update(of=("self",)).select_related("milestone").get(pk=tranche.pk)
     if tranche.released_at is not None:
         raise ValidationError(_("This tranche has already been released."))
     if tranche.milestone is not None and tranche.milestone.status != Milestone.Status.VERIFIED:

@@ -375,7 +375,7 @@ def booking_request(
 
 def _lock_booking(booking: Booking) -> Booking:
     return (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("mentor__user", "mentee", "session_type__mentor")
         .get(pk=booking.pk)
     )
@@ -594,7 +594,7 @@ def booking_mark_no_show(*, actor: User, booking: Booking, now: datetime | None 
 def booking_expire(*, booking_id: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("mentor__user", "mentee")
         .filter(pk=booking_id, status=Booking.Status.REQUESTED, created_at__lte=now - request_ttl())
         .first()

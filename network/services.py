@@ -376,7 +376,11 @@ def _expire(introduction: Introduction) -> None:
 
 
 def _lock_introduction(introduction: Introduction) -> Introduction:
-    return Introduction.objects.select_for_update().select_related("requester", "recipient").get(pk=introduction.pk)
+    return (
+        Introduction.objects.select_for_update(of=("self",))
+        .select_related("requester", "recipient")
+        .get(pk=introduction.pk)
+    )
 
 
 def _require_open(introduction: Introduction, now: datetime) -> None:
