@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from investments.models import Cohort, Milestone
+from investments.models import Cohort, Milestone, Pitch
 from network.models import Organisation
 
 
@@ -139,3 +139,70 @@ class TrancheForm(forms.Form):
         super().__init__(*args, **kwargs)
         if milestones is not None:
             self.fields["milestone"].queryset = milestones
+
+
+class PitchForm(forms.ModelForm):
+    """The pitch editor. Traction is entered as up to four figures (metric and value)."""
+
+    deck_file = forms.FileField(
+        label=_("Deck (PDF, at most 20 MB)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "application/pdf"}),
+    )
+
+    class Meta:
+        model = Pitch
+        fields = [
+            "one_liner", "stage", "sector", "problem", "solution", "market", "team",
+            "ask_amount", "currency", "instrument", "valuation_cap", "pre_money", "minimum_ticket",
+            "use_of_funds", "video_url",
+        ]  # fmt: skip
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("problem", "solution", "market", "team", "use_of_funds")
+        }
+
+    TRACTION_ROWS = 4
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        existing = list(self.instance.traction or []) if self.instance.pk else []
+        for n in range(self.TRACTION_ROWS):
+            row = existing[n] if n < len(existing) else {}
+            self.fields[f"traction_metric_{n}"] = forms.CharField(
+                label=_("Traction figure %(n)d: metric") % {"n": n + 1},
+                max_length=80,
+                required=False,
+                initial=row.get("metric", ""),
+                help_text=_("e.g. Monthly revenue (USD)") if n == 0 else "",
+            )
+            self.fields[f"traction_value_{n}"] = forms.CharField(
+                label=_("Traction figure %(n)d: value") % {"n": n + 1},
+                max_length=40,
+                required=False,
+                initial=row.get("value", ""),
+            )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        rows = []
+        for n in range(self.TRACTION_ROWS):
+            metric = (cleaned_data.get(f"traction_metric_{n}") or "").strip()
+            value = (cleaned_data.get(f"traction_value_{n}") or "").strip()
+            if metric and value:
+                rows.append({"metric": metric, "value": value})
+            elif metric or value:
+                self.add_error(f"traction_value_{n}", _("Give both the metric and its value, or neither."))
+        cleaned_data["traction"] = rows
+        return cleaned_data
+
+    def pitch_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["traction"] = self.cleaned_data["traction"]
+        return data
+
+
+class PitchActionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -304,3 +304,112 @@ class Tranche(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} for {self.startup}"
+
+
+def deck_upload_to(instance, filename: str) -> str:
+    import uuid
+
+    return f"decks/{uuid.uuid4().hex}.pdf"
+
+
+class Pitch(models.Model):
+    """A startup's pitch, endorsed by its incubator before it reaches investors."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted to the incubator")
+        RETURNED = "returned", _("Returned with comments")
+        ENDORSED = "endorsed", _("Endorsed")
+        READY = "ready", _("Ready for the deal room")
+        CLOSED = "closed", _("Closed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Instrument(models.TextChoices):
+        SAFE = "safe", _("SAFE")
+        EQUITY = "equity", _("Priced equity")
+        CONVERTIBLE = "convertible", _("Convertible note")
+
+    class Stage(models.TextChoices):
+        IDEA = "idea", _("Idea")
+        PRE_SEED = "pre_seed", _("Pre-seed")
+        SEED = "seed", _("Seed")
+        SERIES_A = "series_a", _("Series A")
+
+    # The deal terms: changing any of them once investors have seen the pitch makes a new version.
+    TERMS = ("ask_amount", "currency", "instrument", "valuation_cap", "pre_money", "minimum_ticket", "use_of_funds")
+
+    startup = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="pitches")
+    incubator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="incubated_pitches")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    one_liner = models.CharField(_("one-liner"), max_length=160)
+    problem = models.TextField(_("problem"), max_length=3000, blank=True)
+    solution = models.TextField(_("solution"), max_length=3000, blank=True)
+    market = models.TextField(_("market"), max_length=3000, blank=True)
+    traction = models.JSONField(_("traction"), default=list, blank=True)
+    team = models.TextField(_("team"), max_length=3000, blank=True)
+    ask_amount = models.DecimalField(_("the ask"), max_digits=14, decimal_places=2, validators=[MinValueValidator(1)])
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    instrument = models.CharField(_("instrument"), max_length=12, choices=Instrument.choices)
+    valuation_cap = models.DecimalField(_("valuation cap"), max_digits=16, decimal_places=2, null=True, blank=True)
+    pre_money = models.DecimalField(_("pre-money valuation"), max_digits=16, decimal_places=2, null=True, blank=True)
+    minimum_ticket = models.DecimalField(_("minimum ticket"), max_digits=14, decimal_places=2, null=True, blank=True)
+    use_of_funds = models.TextField(_("use of funds"), max_length=3000, blank=True)
+    sector = models.ForeignKey("network.Sector", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.PRE_SEED)
+    video_url = models.URLField(_("video link"), blank=True)
+    deck = models.FileField(_("deck (PDF)"), upload_to=deck_upload_to, storage=private_storage, blank=True)
+    return_comments = models.TextField(max_length=3000, blank=True)
+    endorsement_note = models.TextField(max_length=3000, blank=True)
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    endorsed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name_plural = "pitches"
+        constraints = [
+            models.CheckConstraint(condition=Q(ask_amount__gt=0), name="investments_pitch_ask_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "returned", "endorsed", "ready", "closed", "withdrawn"]),
+                name="investments_pitch_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(instrument__in=["safe", "equity", "convertible"]), name="investments_pitch_instrument_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.startup}: {self.one_liner}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("investments:pitch-detail", args=[self.pk])
+
+    def terms(self) -> dict:
+        return {field: str(getattr(self, field)) if getattr(self, field) is not None else None for field in self.TERMS}
+
+
+class PitchVersion(models.Model):
+    """The terms of a pitch as investors saw them before a change."""
+
+    pitch = models.ForeignKey(Pitch, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    terms = models.JSONField()
+    deck_name = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["pitch", "number"], name="investments_pitch_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.pitch} v{self.number}"

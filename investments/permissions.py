@@ -104,3 +104,24 @@ def access_enrolment(user, cohort_pk: int, slug: str) -> tuple[Cohort, Organisat
     if Membership.objects.filter(organisation=startup, user=user).exists():
         return cohort, startup, "startup"
     raise Http404
+
+
+def can_edit_pitch(user, pitch) -> bool:
+    return can_apply_for(user, pitch.startup)
+
+
+def access_pitch(user, pk: int):
+    """A pitch for its startup's members, its incubator's staff, and Rabta staff; 404 for anyone else.
+
+    (Investors reach pitches through the deal room, with its own checks.)
+    """
+    from investments.models import Pitch
+
+    pitch = Pitch.objects.select_related("startup", "incubator", "sector").filter(pk=pk).first()
+    if pitch is None or not is_member(user):
+        raise Http404
+    if user.is_staff or is_incubator_staff(user, pitch.incubator):
+        return pitch, "incubator"
+    if Membership.objects.filter(organisation=pitch.startup, user=user).exists():
+        return pitch, "startup"
+    raise Http404

@@ -96,3 +96,27 @@ def sparkline(values: list[Decimal], target: Decimal, width: int = 240, height: 
 
     points = " ".join(f"{round(i * step, 1)},{y(v)}" for i, v in enumerate(values))
     return {"points": points, "target_y": y(target), "width": width, "height": height}
+
+
+def mentorship_signals(*, startup: Organisation) -> dict:
+    """What Rabta itself knows of a startup's mentoring: sessions its members held, hours, endorsements."""
+    from django.db.models import DurationField, ExpressionWrapper, F, Sum
+
+    from mentorship.models import Booking, Endorsement
+
+    members = startup.memberships.values("user_id")
+    sessions = Booking.objects.filter(mentee__in=members, status=Booking.Status.COMPLETED).aggregate(
+        count=Count("id"),
+        mentors=Count("mentor", distinct=True),
+        duration=Sum(ExpressionWrapper(F("end") - F("start"), output_field=DurationField())),
+    )
+    endorsements = list(
+        Endorsement.objects.filter(founder__in=members).select_related("mentor__user__profile", "founder__profile")[:5]
+    )
+    duration = sessions["duration"]
+    return {
+        "sessions": sessions["count"],
+        "mentors": sessions["mentors"],
+        "hours": round(duration.total_seconds() / 3600, 1) if duration else 0,
+        "endorsements": endorsements,
+    }

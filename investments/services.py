@@ -17,13 +17,15 @@ from investments.models import (
     Cohort,
     Evidence,
     Milestone,
+    Pitch,
+    PitchVersion,
     Review,
     ReviewScore,
     RubricCriterion,
     Tranche,
 )
 from investments.permissions import can_apply_for, can_manage_incubator, is_admitted
-from investments.uploads import validate_evidence_file
+from investments.uploads import validate_deck, validate_evidence_file
 from network.audit import audit_record
 from network.models import Membership, Organisation, User
 from network.services import notification_create
@@ -470,3 +472,164 @@ def tranche_release(*, actor: User, tranche: Tranche, ip_address: str | None = N
         ip_address=ip_address,
     )
     return tranche
+
+
+# --- Pitches -------------------------------------------------------------------------
+
+PITCH_FIELDS = {
+    "one_liner", "problem", "solution", "market", "traction", "team", "ask_amount", "currency", "instrument",
+    "valuation_cap", "pre_money", "minimum_ticket", "use_of_funds", "sector", "stage", "video_url",
+}  # fmt: skip
+EDITABLE = {Pitch.Status.DRAFT, Pitch.Status.RETURNED, Pitch.Status.READY}
+
+
+def _pitch_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in PITCH_FIELDS}
+
+
+@transaction.atomic
+def pitch_create(
+    *, actor: User, startup: Organisation, incubator: Organisation, data: dict[str, Any], deck=None
+) -> Pitch:
+    """A startup's owner or admin starts a pitch to an incubator that admitted it."""
+    if not can_apply_for(actor, startup):
+        raise PermissionDenied
+    if not Application.objects.filter(
+        startup=startup, cohort__incubator=incubator, status=Application.Status.ADMITTED
+    ).exists():
+        raise ValidationError(_("Pitches go through an incubator that admitted the startup to a cohort."))
+    pitch = Pitch(startup=startup, incubator=incubator, created_by=actor, **_pitch_data(data))
+    if deck is not None:
+        validate_deck(deck)
+        pitch.deck.save("deck.pdf", deck, save=False)
+    pitch.currency = pitch.currency.upper()
+    pitch.full_clean()
+    pitch.save()
+    audit_record(actor=actor, event="investments.pitch.create", target=pitch)
+    return pitch
+
+
+@transaction.atomic
+def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, ip_address: str | None = None) -> Pitch:
+    """Edit a draft or returned pitch; on a pitch already in front of investors, changed terms make a new version."""
+    pitch = Pitch.objects.select_for_update().get(pk=pitch.pk)
+    if not can_apply_for(actor, pitch.startup):
+        raise PermissionDenied
+    if pitch.status not in EDITABLE:
+        raise ValidationError(
+            _("A pitch cannot be edited while it is %(status)s.") % {"status": pitch.get_status_display().lower()}
+        )
+    before = pitch.terms()
+    old_deck = pitch.deck.name
+    for field, value in _pitch_data(data).items():
+        setattr(pitch, field, value)
+    pitch.currency = pitch.currency.upper()
+    if deck is not None:
+        validate_deck(deck)
+        pitch.deck.save("deck.pdf", deck, save=False)
+    pitch.full_clean()
+    terms_changed = pitch.terms() != before or (deck is not None and old_deck)
+    if pitch.status == Pitch.Status.READY and terms_changed:
+        PitchVersion.objects.create(
+            pitch=pitch, number=pitch.version, terms=before, deck_name=old_deck, created_by=actor
+        )
+        pitch.version += 1
+        audit_record(
+            actor=actor,
+            event="investments.pitch.version",
+            target=pitch,
+            data={"from": pitch.version - 1, "to": pitch.version},
+            ip_address=ip_address,
+        )
+    pitch.save()
+    audit_record(actor=actor, event="investments.pitch.update", target=pitch, ip_address=ip_address)
+    return pitch
+
+
+def _incubator_managers(pitch: Pitch):
+    return User.objects.filter(
+        memberships__organisation=pitch.incubator,
+        memberships__role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
+    ).distinct()
+
+
+# action: (allowed from, to, who may: "startup" or "incubator")
+PITCH_ACTIONS = {
+    "submit": ({Pitch.Status.DRAFT, Pitch.Status.RETURNED}, Pitch.Status.SUBMITTED, "startup"),
+    "endorse": ({Pitch.Status.SUBMITTED}, Pitch.Status.ENDORSED, "incubator"),
+    "return": ({Pitch.Status.SUBMITTED}, Pitch.Status.RETURNED, "incubator"),
+    "ready": ({Pitch.Status.ENDORSED}, Pitch.Status.READY, "incubator"),
+    "close": ({Pitch.Status.READY}, Pitch.Status.CLOSED, "either"),
+    "withdraw": (
+        {Pitch.Status.DRAFT, Pitch.Status.SUBMITTED, Pitch.Status.RETURNED, Pitch.Status.ENDORSED, Pitch.Status.READY},
+        Pitch.Status.WITHDRAWN,
+        "startup",
+    ),
+}
+
+
+@transaction.atomic
+def pitch_transition(
+    *, actor: User, pitch: Pitch, action: str, comment: str = "", ip_address: str | None = None
+) -> Pitch:
+    """Move a pitch through its workflow; every refused move says why, and nothing changes."""
+    if action not in PITCH_ACTIONS:
+        raise ValidationError(_("Unknown action."))
+    allowed_from, target, who = PITCH_ACTIONS[action]
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("startup", "incubator").get(pk=pitch.pk)
+    startup_side = can_apply_for(actor, pitch.startup)
+    incubator_side = can_manage_incubator(actor, pitch.incubator)
+    if not {"startup": startup_side, "incubator": incubator_side, "either": startup_side or incubator_side}[who]:
+        raise PermissionDenied
+    if pitch.status not in allowed_from:
+        raise ValidationError(
+            _("A pitch that is %(status)s cannot be moved this way.") % {"status": pitch.get_status_display().lower()}
+        )
+    comment = (comment or "").strip()
+    if action == "submit":
+        missing = [
+            label
+            for field, label in (("problem", _("problem")), ("solution", _("solution")))
+            if not getattr(pitch, field)
+        ]
+        if not pitch.deck:
+            missing.append(_("deck"))
+        if pitch.instrument == Pitch.Instrument.EQUITY and pitch.pre_money is None:
+            missing.append(_("pre-money valuation"))
+        if missing:
+            raise ValidationError(
+                _("Complete the pitch before submitting it: %(missing)s.") % {"missing": ", ".join(missing)}
+            )
+    if action == "return" and not comment:
+        raise ValidationError({"comment": _("Say what the startup should change.")})
+    old = pitch.status
+    pitch.status = target
+    if action == "return":
+        pitch.return_comments = comment[:3000]
+    if action == "endorse":
+        pitch.endorsement_note = comment[:3000]
+        pitch.endorsed_by = actor
+        pitch.endorsed_at = timezone.now()
+    pitch.save()
+    audit_record(
+        actor=actor,
+        event=f"investments.pitch.{action}",
+        target=pitch,
+        data={"from": old, "to": target},
+        ip_address=ip_address,
+    )
+    recipients = (
+        _incubator_managers(pitch)
+        if who == "startup"
+        else User.objects.filter(memberships__organisation=pitch.startup).distinct()
+    )
+    for recipient in recipients:
+        if recipient.pk != actor.pk:
+            notification_create(
+                recipient=recipient,
+                kind=f"investments.pitch.{action}",
+                message=_("Pitch of %(startup)s: %(status)s.")
+                % {"startup": pitch.startup.name, "status": pitch.get_status_display().lower()},
+                url=pitch.get_absolute_url(),
+            )
+    return pitch

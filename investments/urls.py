@@ -15,4 +15,9 @@ urlpatterns = [
     path("applications/<int:pk>/decide/", views.application_decide, name="application-decide"),
     path("cohorts/<int:pk>/startups/<slug:slug>/", views.enrolment_detail, name="enrolment-detail"),
     path("evidence/<int:pk>/file/", views.evidence_file, name="evidence-file"),
+    path("startups/<slug:slug>/pitches/new/", views.pitch_create, name="pitch-create"),
+    path("pitches/<int:pk>/", views.pitch_detail, name="pitch-detail"),
+    path("pitches/<int:pk>/edit/", views.pitch_edit, name="pitch-edit"),
+    path("pitches/<int:pk>/action/", views.pitch_action, name="pitch-action"),
+    path("pitches/<int:pk>/deck/", views.pitch_deck, name="pitch-deck"),
 ]

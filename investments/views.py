@@ -18,19 +18,22 @@ from investments.forms import (
     DecisionForm,
     EvidenceForm,
     MilestoneForm,
+    PitchActionForm,
+    PitchForm,
     QuestionForm,
     ReturnForm,
     ReviewerForm,
     ReviewForm,
     TrancheForm,
 )
-from investments.models import Application, Cohort, Evidence, Milestone, Review, Tranche
+from investments.models import Application, Cohort, Evidence, Milestone, Pitch, Review, Tranche
 from investments.permissions import (
     MANAGER_ROLES,
     access_application,
     access_cohort_for_management,
     access_enrolment,
     access_incubator,
+    access_pitch,
     can_apply_for,
     can_manage_incubator,
     can_view_cohort,
@@ -411,4 +414,126 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
         filename=f"evidence-{evidence.pk}.{extension}",
     )
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Pitches ---------------------------------------------------------------------------
+
+
+def _pitch_incubators(startup: Organisation):
+    return Organisation.objects.filter(
+        cohorts__applications__startup=startup, cohorts__applications__status=Application.Status.ADMITTED
+    ).distinct()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pitch_create(request: HttpRequest, slug: str) -> HttpResponse:
+    startup = Organisation.objects.filter(slug=slug, kind=Organisation.Kind.STARTUP).first()
+    if startup is None or not can_apply_for(request.user, startup):
+        raise Http404
+    incubators = _pitch_incubators(startup)
+    if not incubators.exists():
+        messages.error(request, _("Pitches go through an incubator: apply to a cohort first."))
+        return redirect(startup)
+    form = PitchForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pitch = services.pitch_create(
+                actor=request.user,
+                startup=startup,
+                incubator=incubators.first(),
+                data=form.pitch_data(),
+                deck=form.cleaned_data["deck_file"],
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("Your pitch was saved as a draft. Preview it, then submit it."))
+            return redirect(pitch)
+    return render(request, "investments/pitch_form.html", {"form": form, "startup": startup})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pitch_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    pitch, _role = access_pitch(request.user, pk)
+    if not can_apply_for(request.user, pitch.startup):
+        raise PermissionDenied
+    form = PitchForm(request.POST or None, request.FILES or None, instance=Pitch.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pitch_update(
+                actor=request.user,
+                pitch=pitch,
+                data=form.pitch_data(),
+                deck=form.cleaned_data["deck_file"],
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(pitch)
+    return render(request, "investments/pitch_form.html", {"form": form, "startup": pitch.startup, "pitch": pitch})
+
+
+@login_required
+@require_GET
+def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pitch, role = access_pitch(request.user, pk)
+    startup_side = can_apply_for(request.user, pitch.startup)
+    incubator_side = can_manage_incubator(request.user, pitch.incubator)
+    actions = [
+        action
+        for action, (allowed_from, _target, who) in services.PITCH_ACTIONS.items()
+        if pitch.status in allowed_from
+        and {"startup": startup_side, "incubator": incubator_side, "either": startup_side or incubator_side}[who]
+    ]
+    return render(
+        request,
+        "investments/pitch_detail.html",
+        {
+            "pitch": pitch,
+            "role": role,
+            "can_edit": startup_side and pitch.status in services.EDITABLE,
+            "actions": actions,
+            "action_form": PitchActionForm(),
+            "signals": selectors.mentorship_signals(startup=pitch.startup),
+            "versions": pitch.versions.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def pitch_action(request: HttpRequest, pk: int) -> HttpResponse:
+    pitch, _role = access_pitch(request.user, pk)
+    form = PitchActionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.pitch_transition(
+            actor=request.user,
+            pitch=pitch,
+            action=request.POST.get("action", ""),
+            comment=comment,
+            ip_address=client_ip(request),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Done."))
+    return redirect(pitch)
+
+
+@login_required
+@require_GET
+def pitch_deck(request: HttpRequest, pk: int) -> FileResponse:
+    """The deck only through this check, never by a public URL."""
+    pitch, _role = access_pitch(request.user, pk)
+    if not pitch.deck:
+        raise Http404
+    response = FileResponse(pitch.deck.open("rb"), content_type="application/pdf", filename=f"pitch-{pitch.pk}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = f'inline; filename="pitch-{pitch.pk}.pdf"'
     return response

@@ -74,6 +74,11 @@ PAGES = [
     ("get", "investments:enrolment-detail", lambda w: [w.cohort.pk, w.startup.slug], None),
     ("post", "investments:enrolment-detail", lambda w: [w.cohort.pk, w.startup.slug], {"kind": "tranche"}),
     ("get", "investments:evidence-file", lambda w: [999999], None),
+    ("get", "investments:pitch-create", lambda w: [w.startup.slug], None),
+    ("get", "investments:pitch-detail", lambda w: [999999], None),
+    ("get", "investments:pitch-edit", lambda w: [999999], None),
+    ("post", "investments:pitch-action", lambda w: [999999], {"action": "submit"}),
+    ("get", "investments:pitch-deck", lambda w: [999999], None),
 ]  # fmt: skip
 PUBLIC = ["investments:cohort-detail"]
 
