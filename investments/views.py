@@ -55,6 +55,9 @@ def incubator_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "incubator": incubator,
             "cohorts": selectors.cohort_list_for_incubator(incubator=incubator),
             "can_manage": can_manage_incubator(request.user, incubator),
+            "pitches": Pitch.objects.filter(incubator=incubator)
+            .exclude(status__in=[Pitch.Status.DRAFT, Pitch.Status.WITHDRAWN])
+            .select_related("startup")[:50],
         },
     )
 
@@ -327,6 +330,8 @@ def enrolment_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             ),
             "is_member": role == "startup",
             "can_set_milestones": manager or can_apply_for(request.user, startup),
+            "can_pitch": can_apply_for(request.user, startup),
+            "pitches": Pitch.objects.filter(startup=startup, incubator=cohort.incubator),
             **{f"{name}_form": form for name, form in forms.items()},
         },
     )
