@@ -14,7 +14,7 @@ from mentorship.models import Booking
 from tests.mentorship.factories import AvailabilityRuleFactory, MentorFactory, SessionTypeFactory
 from tests.network.factories import PASSWORD, ProfileFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 KARACHI = ZoneInfo("Asia/Karachi")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")

@@ -4,32 +4,15 @@ blind, and the founder's startup is admitted — in Chromium."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from investments.models import Application, Cohort
 from network.models import Membership
 from tests.investments.factories import IncubatorFactory
 from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory
+from tests.sessions import signed_in_page
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def page_for(browser: Browser, base: str, user) -> Page:
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base,
-            }
-        ]
-    )
-    return context.new_page()
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_cohort_from_opening_to_admission(browser: Browser, live_server):
@@ -42,7 +25,7 @@ def test_cohort_from_opening_to_admission(browser: Browser, live_server):
     startup = OrganisationFactory(name="Soch AI", slug="soch-ai")
     founder = ProfileFactory(display_name="Faiza Founder").user
     MembershipFactory(organisation=startup, user=founder, role=Membership.Role.OWNER)
-    manager_page = page_for(browser, base, manager)
+    manager_page = signed_in_page(browser, base, manager)
 
     # when: the manager creates and opens a cohort
     manager_page.goto(f"{base}/incubators/nic-karachi/")
@@ -66,7 +49,7 @@ def test_cohort_from_opening_to_admission(browser: Browser, live_server):
     cohort = Cohort.objects.get(name="AI Exporters 2027")
 
     # when: the founder applies
-    founder_page = page_for(browser, base, founder)
+    founder_page = signed_in_page(browser, base, founder)
     founder_page.goto(f"{base}/cohorts/{cohort.pk}/")
     founder_page.get_by_role("link", name="Apply").click()
     founder_page.get_by_label("What traction do you have?").fill("1,200 paying users; first UK customer.")
@@ -82,7 +65,7 @@ def test_cohort_from_opening_to_admission(browser: Browser, live_server):
     expect(manager_page.get_by_text("Scores stay hidden until every reviewer has scored")).to_be_visible()
 
     # when: the second reviewer scores; now both see the scores
-    reviewer_page = page_for(browser, base, second_reviewer)
+    reviewer_page = signed_in_page(browser, base, second_reviewer)
     reviewer_page.goto(f"{base}/applications/{application.pk}/")
     reviewer_page.get_by_role("group", name="Team (×2):").get_by_label("2").check()
     reviewer_page.get_by_role("button", name="Save my scores").click()

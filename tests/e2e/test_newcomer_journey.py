@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from network.models import Introduction, Notification, Sector, User
 from tests.network.factories import ProfileFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "journey-passphrase-2026"
 

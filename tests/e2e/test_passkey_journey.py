@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.network.factories import PASSWORD, ProfileFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_member_adds_a_passkey_and_signs_in_with_it(browser: Browser, live_server, settings):

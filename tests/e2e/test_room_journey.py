@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
@@ -15,24 +13,9 @@ from mentorship.models import RoomMessage
 from tests.mentorship.factories import BookingFactory
 from tests.network.factories import ProfileFactory
 from tests.servers import asgi_server
+from tests.sessions import signed_in_page
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def signed_in_page(browser: Browser, base: str, user) -> Page:
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base,
-            }
-        ]
-    )
-    return context.new_page()
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def say(page: Page, text: str) -> None:

@@ -12,24 +12,22 @@ from datetime import UTC, time
 import pytest
 import requests
 from django.conf import settings
-from django.test import Client
 
 from mentorship.models import Booking
 from mentorship.selectors import mentor_slots
 from network.models import AuditEntry, Notification
 from tests.mentorship.factories import AvailabilityRuleFactory, MentorFactory, SessionTypeFactory
 from tests.network.factories import ProfileFactory
+from tests.sessions import session_cookie_value
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 FOUNDERS = 30
 
 
 def _signed_in_session(user) -> requests.Session:
-    client = Client()
-    client.force_login(user)
     session = requests.Session()
-    session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+    session.cookies.set(settings.SESSION_COOKIE_NAME, session_cookie_value(user))
     return session
 
 

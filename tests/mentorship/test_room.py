@@ -9,8 +9,6 @@ from datetime import timedelta
 
 import pytest
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from config.asgi import application
@@ -18,14 +16,13 @@ from mentorship.models import Booking, RoomMessage, SessionNotes
 from tests.asyncio_helpers import run_async
 from tests.mentorship.factories import BookingFactory
 from tests.network.factories import ProfileFactory
+from tests.sessions import session_cookie_header
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+    return session_cookie_header(user).encode()
 
 
 def communicator(booking_id: int, cookie: bytes | None, origin: bytes = b"http://testserver") -> WebsocketCommunicator:

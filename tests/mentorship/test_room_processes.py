@@ -14,8 +14,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from websockets.asyncio.client import connect
 
@@ -23,18 +21,13 @@ from mentorship.models import RoomMessage
 from tests.asyncio_helpers import run_async
 from tests.mentorship.factories import BookingFactory
 from tests.servers import asgi_server
+from tests.sessions import session_cookie_header
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # The servers always use Redis, whatever this run's own settings are: rooms
 # across processes need it. A run-specific prefix keeps runs apart.
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3"
-
-
-def cookie_for(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 def room_url(base: str, booking_id: int) -> str:
@@ -84,7 +77,7 @@ def two_servers():
 
 def test_participants_on_two_server_processes_hear_each_other(booking, two_servers):
     first, second = two_servers
-    mentor_cookie, founder_cookie = cookie_for(booking.mentor.user), cookie_for(booking.mentee)
+    mentor_cookie, founder_cookie = session_cookie_header(booking.mentor.user), session_cookie_header(booking.mentee)
 
     async def scenario():
         mentor = await open_room(first, booking.pk, mentor_cookie)
@@ -110,7 +103,7 @@ def test_participants_on_two_server_processes_hear_each_other(booking, two_serve
 
 def test_a_cut_connection_loses_nothing_and_doubles_nothing(booking, two_servers):
     first, second = two_servers
-    mentor_cookie, founder_cookie = cookie_for(booking.mentor.user), cookie_for(booking.mentee)
+    mentor_cookie, founder_cookie = session_cookie_header(booking.mentor.user), session_cookie_header(booking.mentee)
     in_flight = str(uuid.uuid4())
 
     async def scenario():
