@@ -11,6 +11,7 @@ from investments.models import (
     ApplicationQuestion,
     Cohort,
     Evidence,
+    MentorAssignment,
     Milestone,
     Review,
     ReviewScore,
@@ -123,3 +124,9 @@ def _running_cohort(incubator: Organisation, accounts: dict, today) -> None:
         released_at=timezone.now() - timedelta(days=11), released_by=manager,
     )  # fmt: skip
     Tranche.objects.create(cohort=cohort, startup=raqam, milestone=exports, amount=2_500_000, currency="PKR")
+    mentor = getattr(accounts["mentor"], "mentor", None)
+    if mentor is not None:
+        MentorAssignment.objects.create(
+            cohort=cohort, startup=raqam, mentor=mentor, office_hours="Every other Tuesday, 20:00–21:00 Pakistan time",
+            assigned_by=manager,
+        )  # fmt: skip

@@ -55,6 +55,21 @@ class ReviewerForm(forms.Form):
     email = forms.EmailField(label=_("Reviewer's email address"))
 
 
+class MentorAssignForm(forms.Form):
+    startup = forms.ModelChoiceField(label=_("Startup"), queryset=Organisation.objects.none())
+    email = forms.EmailField(label=_("Mentor's email address"))
+    office_hours = forms.CharField(
+        label=_("Office hours"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. every other Tuesday, 16:00–17:00 Pakistan time"),
+    )
+
+    def __init__(self, *args, startups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["startup"].queryset = startups
+
+
 class ApplicationForm(forms.Form):
     """The startup to apply for, then one field per question of the cohort."""
 
@@ -206,3 +221,11 @@ class PitchActionForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    LABELS = {"endorse": _("Endorsement, shown to investors"), "return": _("Comments for the startup")}
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        kwargs.setdefault("auto_id", f"id_{action}_%s" if action else "id_%s")
+        super().__init__(*args, **kwargs)
+        if action in self.LABELS:
+            self.fields["comment"].label = self.LABELS[action]

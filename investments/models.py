@@ -413,3 +413,32 @@ class PitchVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pitch} v{self.number}"
+
+
+class MentorAssignment(models.Model):
+    """A Rabta mentor the incubator assigns to one of its cohort's startups, with office hours."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="mentor_assignments")
+    startup = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="mentor_assignments")
+    mentor = models.ForeignKey("mentorship.Mentor", on_delete=models.CASCADE, related_name="cohort_assignments")
+    office_hours = models.CharField(
+        _("office hours"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. every other Tuesday, 16:00–17:00 Pakistan time"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "startup", "mentor"], name="investments_mentor_assigned_once_per_startup"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} → {self.startup} ({self.cohort.name})"

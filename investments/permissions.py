@@ -91,7 +91,8 @@ def is_admitted(cohort: Cohort, startup: Organisation) -> bool:
 
 
 def access_enrolment(user, cohort_pk: int, slug: str) -> tuple[Cohort, Organisation, str]:
-    """An admitted startup's place in a cohort, for its members ("startup") and the incubator ("staff").
+    """An admitted startup's place in a cohort, for its members ("startup"), the incubator ("staff")
+    and the mentors the incubator assigned to it ("mentor", read only).
 
     Anyone else — another startup, another incubator — gets 404.
     """
@@ -103,6 +104,8 @@ def access_enrolment(user, cohort_pk: int, slug: str) -> tuple[Cohort, Organisat
         return cohort, startup, "staff"
     if Membership.objects.filter(organisation=startup, user=user).exists():
         return cohort, startup, "startup"
+    if cohort.mentor_assignments.filter(startup=startup, mentor__user=user).exists():
+        return cohort, startup, "mentor"  # reads the board to advise; changes nothing
     raise Http404
 
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from investments.models import Application, Cohort, Evidence, Milestone, Review, ReviewScore, Tranche
+from investments.models import (
+    Application,
+    Cohort,
+    Evidence,
+    MentorAssignment,
+    Milestone,
+    Pitch,
+    Review,
+    ReviewScore,
+    Tranche,
+)
 from network.models import Organisation
 
 
@@ -120,3 +131,53 @@ def mentorship_signals(*, startup: Organisation) -> dict:
         "hours": round(duration.total_seconds() / 3600, 1) if duration else 0,
         "endorsements": endorsements,
     }
+
+
+def cohort_overview(*, cohort: Cohort) -> list[dict]:
+    """The cohort at a glance: each admitted startup with its mentors, milestone progress and latest pitch.
+
+    Four queries whatever the cohort's size.
+    """
+    startups = list(
+        Organisation.objects.filter(applications__cohort=cohort, applications__status=Application.Status.ADMITTED)
+        .order_by("name")
+        .only("id", "name", "slug")
+    )
+    counts = {
+        row["startup_id"]: row
+        for row in Milestone.objects.filter(cohort=cohort)
+        .values("startup_id")
+        .annotate(
+            total=Count("id"),
+            verified=Count("id", filter=Q(status=Milestone.Status.VERIFIED)),
+            waiting=Count("id", filter=Q(status=Milestone.Status.SUBMITTED)),
+            overdue=Count("id", filter=~Q(status=Milestone.Status.VERIFIED) & Q(due_on__lt=timezone.localdate())),
+        )
+    }
+    mentors: dict[int, list[MentorAssignment]] = {}
+    for assignment in MentorAssignment.objects.filter(cohort=cohort).select_related("mentor__user__profile"):
+        mentors.setdefault(assignment.startup_id, []).append(assignment)
+    pitches: dict[int, Pitch] = {}
+    for pitch in (
+        Pitch.objects.filter(incubator=cohort.incubator, startup__in=[s.pk for s in startups])
+        .exclude(status=Pitch.Status.WITHDRAWN)
+        .only("id", "startup_id", "status", "one_liner", "updated_at")
+        .order_by("updated_at", "id")
+    ):
+        pitches[pitch.startup_id] = pitch  # the latest wins
+    rows = []
+    for startup in startups:
+        count = counts.get(startup.pk, {"total": 0, "verified": 0, "waiting": 0, "overdue": 0})
+        rows.append(
+            {
+                "startup": startup,
+                "mentors": mentors.get(startup.pk, []),
+                "milestones": count["total"],
+                "verified": count["verified"],
+                "waiting": count["waiting"],
+                "overdue": count["overdue"],
+                "progress": round(count["verified"] * 100 / count["total"]) if count["total"] else 0,
+                "pitch": pitches.get(startup.pk),
+            }
+        )
+    return rows

@@ -16,6 +16,7 @@ from investments.models import (
     ApplicationQuestion,
     Cohort,
     Evidence,
+    MentorAssignment,
     Milestone,
     Pitch,
     PitchVersion,
@@ -287,6 +288,78 @@ def application_decide(
             url=application.get_absolute_url(),
         )
     return application
+
+
+# --- Mentors for cohort startups --------------------------------------------------------
+
+
+@transaction.atomic
+def mentor_assign(
+    *,
+    actor: User,
+    cohort: Cohort,
+    startup: Organisation,
+    email: str,
+    office_hours: str = "",
+    ip_address: str | None = None,
+) -> MentorAssignment:
+    """An incubator manager assigns an approved Rabta mentor to an admitted startup of the cohort.
+
+    The mentor and the startup's members are told; the founders book the mentor's sessions as usual.
+    """
+    from mentorship.models import Mentor
+
+    _require_manager(actor, cohort)
+    if not is_admitted(cohort, startup):
+        raise ValidationError(_("Mentors are assigned to startups admitted to the cohort."))
+    mentor = Mentor.objects.listed().select_related("user").filter(user__email__iexact=email.strip()).first()
+    if mentor is None:
+        raise ValidationError({"email": _("No approved Rabta mentor uses this email address.")})
+    if MentorAssignment.objects.filter(cohort=cohort, startup=startup, mentor=mentor).exists():
+        raise ValidationError({"email": _("This mentor is already assigned to the startup.")})
+    try:
+        with transaction.atomic():
+            assignment = MentorAssignment.objects.create(
+                cohort=cohort, startup=startup, mentor=mentor, office_hours=office_hours.strip(), assigned_by=actor
+            )
+    except IntegrityError as error:  # the same assignment made at the same moment
+        raise ValidationError({"email": _("This mentor is already assigned to the startup.")}) from error
+    audit_record(
+        actor=actor,
+        event="investments.mentor_assignment.create",
+        target=assignment,
+        data={"cohort": cohort.pk, "startup": startup.pk, "mentor": mentor.pk},
+        ip_address=ip_address,
+    )
+    url = reverse("investments:enrolment-detail", args=[cohort.pk, startup.slug])
+    notification_create(
+        recipient=mentor.user,
+        kind="investments.mentor_assignment.create",
+        message=_("%(incubator)s asked you to mentor %(startup)s in %(cohort)s.")
+        % {"incubator": cohort.incubator.name, "startup": startup.name, "cohort": cohort.name},
+        url=url,
+    )
+    _notify_members(
+        startup,
+        kind="investments.mentor_assignment.create",
+        message=_("%(mentor)s is your mentor in %(cohort)s. Book a session from their page.")
+        % {"mentor": mentor.user.display_name, "cohort": cohort.name},
+        url=mentor.get_absolute_url(),
+    )
+    return assignment
+
+
+@transaction.atomic
+def mentor_unassign(*, actor: User, assignment: MentorAssignment, ip_address: str | None = None) -> None:
+    _require_manager(actor, assignment.cohort)
+    audit_record(
+        actor=actor,
+        event="investments.mentor_assignment.delete",
+        target=assignment,
+        data={"cohort": assignment.cohort_id, "startup": assignment.startup_id, "mentor": assignment.mentor_id},
+        ip_address=ip_address,
+    )
+    assignment.delete()
 
 
 # --- Milestones and tranches ---------------------------------------------------------

@@ -17,6 +17,7 @@ from investments.forms import (
     CriterionForm,
     DecisionForm,
     EvidenceForm,
+    MentorAssignForm,
     MilestoneForm,
     PitchActionForm,
     PitchForm,
@@ -26,7 +27,7 @@ from investments.forms import (
     ReviewForm,
     TrancheForm,
 )
-from investments.models import Application, Cohort, Evidence, Milestone, Pitch, Review, Tranche
+from investments.models import Application, Cohort, Evidence, MentorAssignment, Milestone, Pitch, Review, Tranche
 from investments.permissions import (
     MANAGER_ROLES,
     access_application,
@@ -101,6 +102,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for a in selectors.application_list_for_cohort(cohort=cohort)
         ]
         context["reviewer_count"] = reviewer_count
+        context["overview"] = selectors.cohort_overview(cohort=cohort)
     elif request.user.is_authenticated:
         context["my_applications"] = Application.objects.filter(
             cohort=cohort, startup__memberships__user=request.user
@@ -112,58 +114,20 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cohort_manage(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = access_cohort_for_management(request.user, pk)
+    admitted = Organisation.objects.filter(
+        applications__cohort=cohort, applications__status=Application.Status.ADMITTED
+    ).order_by("name")
     forms = {
         "cohort": CohortForm(instance=cohort, prefix="cohort"),
         "question": QuestionForm(prefix="question"),
         "criterion": CriterionForm(prefix="criterion"),
         "reviewer": ReviewerForm(prefix="reviewer"),
+        "mentor": MentorAssignForm(prefix="mentor", startups=admitted),
     }
     if request.method == "POST":
-        kind = request.POST.get("kind", "")
-        form_classes = {
-            "cohort": CohortForm,
-            "question": QuestionForm,
-            "criterion": CriterionForm,
-            "reviewer": ReviewerForm,
-        }
-        if kind == "status":
-            try:
-                services.cohort_set_status(
-                    actor=request.user,
-                    cohort=cohort,
-                    status=request.POST.get("status", ""),
-                    ip_address=client_ip(request),
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, _("The cohort's status was changed."))
-            return redirect("investments:cohort-manage", pk=pk)
-        if kind not in form_classes:
-            messages.error(request, _("Unknown action."))
-            return redirect("investments:cohort-manage", pk=pk)
-        if kind == "cohort":
-            form = CohortForm(request.POST, instance=Cohort.objects.get(pk=pk), prefix="cohort")
-        else:
-            form = form_classes[kind](request.POST, prefix=kind)
-        forms[kind] = form
-        if form.is_valid():
-            try:
-                if kind == "cohort":
-                    services.cohort_update(
-                        actor=request.user, cohort=cohort, data=form.cleaned_data, ip_address=client_ip(request)
-                    )
-                elif kind == "question":
-                    services.question_add(actor=request.user, cohort=cohort, **form.cleaned_data)
-                elif kind == "criterion":
-                    services.criterion_add(actor=request.user, cohort=cohort, **form.cleaned_data)
-                else:
-                    services.reviewer_add(actor=request.user, cohort=cohort, email=form.cleaned_data["email"])
-            except ValidationError as error:
-                add_validation_errors(form, error)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("investments:cohort-manage", pk=pk)
+        response = _cohort_manage_post(request, cohort, forms, admitted)
+        if response is not None:
+            return response
     return render(
         request,
         "investments/cohort_manage.html",
@@ -172,11 +136,76 @@ def cohort_manage(request: HttpRequest, pk: int) -> HttpResponse:
             "questions": cohort.questions.all(),
             "criteria": cohort.criteria.all(),
             "reviewers": cohort.reviewers.select_related("profile"),
+            "assignments": MentorAssignment.objects.filter(cohort=cohort).select_related(
+                "startup", "mentor__user__profile"
+            ),
             "next_statuses": sorted(services.COHORT_TRANSITIONS[cohort.status]),
-            "status_labels": dict(Cohort.Status.choices),
             **{f"{name}_form": form for name, form in forms.items()},
         },
     )
+
+
+def _cohort_manage_post(request, cohort, forms, admitted):
+    """Handle one form of the cohort's management page; None to re-render it with the form's errors."""
+    kind = request.POST.get("kind", "")
+    here = redirect("investments:cohort-manage", pk=cohort.pk)
+    ip_address = client_ip(request)
+    if kind == "status":
+        try:
+            services.cohort_set_status(
+                actor=request.user, cohort=cohort, status=request.POST.get("status", ""), ip_address=ip_address
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The cohort's status was changed."))
+        return here
+    if kind == "unassign":
+        assignment_id = request.POST.get("assignment_id", "")
+        assignment = MentorAssignment.objects.filter(
+            cohort=cohort, pk=int(assignment_id) if assignment_id.isdigit() else 0
+        ).first()
+        if assignment is None:
+            raise Http404
+        services.mentor_unassign(actor=request.user, assignment=assignment, ip_address=ip_address)
+        messages.success(request, _("The mentor was unassigned."))
+        return here
+    writers = {
+        "cohort": (
+            lambda: CohortForm(request.POST, instance=Cohort.objects.get(pk=cohort.pk), prefix="cohort"),
+            lambda data: services.cohort_update(actor=request.user, cohort=cohort, data=data, ip_address=ip_address),
+        ),
+        "question": (
+            lambda: QuestionForm(request.POST, prefix="question"),
+            lambda data: services.question_add(actor=request.user, cohort=cohort, **data),
+        ),
+        "criterion": (
+            lambda: CriterionForm(request.POST, prefix="criterion"),
+            lambda data: services.criterion_add(actor=request.user, cohort=cohort, **data),
+        ),
+        "reviewer": (
+            lambda: ReviewerForm(request.POST, prefix="reviewer"),
+            lambda data: services.reviewer_add(actor=request.user, cohort=cohort, email=data["email"]),
+        ),
+        "mentor": (
+            lambda: MentorAssignForm(request.POST, prefix="mentor", startups=admitted),
+            lambda data: services.mentor_assign(actor=request.user, cohort=cohort, ip_address=ip_address, **data),
+        ),
+    }
+    if kind not in writers:
+        messages.error(request, _("Unknown action."))
+        return here
+    make_form, write = writers[kind]
+    form = forms[kind] = make_form()
+    if not form.is_valid():
+        return None
+    try:
+        write(form.cleaned_data)
+    except ValidationError as error:
+        add_validation_errors(form, error)
+        return None
+    messages.success(request, _("Saved."))
+    return here
 
 
 @login_required
@@ -304,6 +333,8 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def enrolment_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort, startup, role = access_enrolment(request.user, pk, slug)
+    if request.method == "POST" and role == "mentor":
+        raise PermissionDenied
     manager = can_manage_incubator(request.user, cohort.incubator)
     milestones_qs = Milestone.objects.filter(cohort=cohort, startup=startup)
     forms = {
@@ -332,6 +363,9 @@ def enrolment_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "can_set_milestones": manager or can_apply_for(request.user, startup),
             "can_pitch": can_apply_for(request.user, startup),
             "pitches": Pitch.objects.filter(startup=startup, incubator=cohort.incubator),
+            "mentors": MentorAssignment.objects.filter(cohort=cohort, startup=startup).select_related(
+                "mentor__user__profile"
+            ),
             **{f"{name}_form": form for name, form in forms.items()},
         },
     )
@@ -410,7 +444,11 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     evidence = Evidence.objects.select_related("milestone__cohort", "milestone__startup").filter(pk=pk).first()
     if evidence is None or not evidence.file:
         raise Http404
-    access_enrolment(request.user, evidence.milestone.cohort_id, evidence.milestone.startup.slug)
+    _cohort, _startup, role = access_enrolment(
+        request.user, evidence.milestone.cohort_id, evidence.milestone.startup.slug
+    )
+    if role == "mentor":  # evidence (contracts, bank statements) stays between the startup and its incubator
+        raise PermissionDenied
     extension = evidence.file.name.rsplit(".", 1)[-1]
     response = FileResponse(
         evidence.file.open("rb"),
@@ -502,8 +540,14 @@ def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pitch": pitch,
             "role": role,
             "can_edit": startup_side and pitch.status in services.EDITABLE,
-            "actions": actions,
-            "action_form": PitchActionForm(),
+            "actions": [
+                {
+                    "name": action,
+                    # Each commented action gets its own labelled field (ids stay unique on the page).
+                    "form": PitchActionForm(action=action) if action in PitchActionForm.LABELS else None,
+                }
+                for action in actions
+            ],
             "signals": selectors.mentorship_signals(startup=pitch.startup),
             "versions": pitch.versions.all(),
         },

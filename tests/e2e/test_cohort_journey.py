@@ -1,22 +1,28 @@
 """An incubator manager opens a cohort, a founder applies, two reviewers score
-blind, and the founder's startup is admitted — in Chromium."""
+blind, the startup is admitted, reaches a verified milestone, gets a mentor,
+and its pitch is submitted and endorsed — in Chromium."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from investments.models import Application, Cohort
+from investments.models import Application, Cohort, Pitch
 from network.models import Membership
-from tests.investments.factories import IncubatorFactory
+from tests.investments.factories import PDF, IncubatorFactory
+from tests.mentorship.factories import MentorFactory
 from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory
 from tests.sessions import signed_in_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_cohort_from_opening_to_admission(browser: Browser, live_server):
+def test_cohort_from_opening_to_an_endorsed_pitch(browser: Browser, live_server, tmp_path, settings):
     # given
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
     base = live_server.url
     incubator = IncubatorFactory(name="NIC Karachi", slug="nic-karachi")
     manager = ProfileFactory(display_name="Mariam Manager").user
@@ -107,3 +113,50 @@ def test_cohort_from_opening_to_admission(browser: Browser, live_server):
     founder_page.reload()
     expect(founder_page.get_by_role("strong").filter(has_text="Verified")).to_be_visible()
     expect(founder_page.locator("progress")).to_have_attribute("value", "100")
+
+    # when: the manager assigns a mentor with office hours
+    mentor = MentorFactory(user=ProfileFactory(display_name="Sana Mentor").user)
+    manager_page.goto(f"{base}/cohorts/{cohort.pk}/manage/")
+    manager_page.get_by_label("Startup:", exact=True).select_option(label="Soch AI")
+    manager_page.get_by_label("Mentor's email address").fill(mentor.user.email)
+    manager_page.get_by_label("Office hours:", exact=True).fill("Thursdays 18:00 Pakistan time")
+    manager_page.get_by_role("button", name="Assign mentor").click()
+    expect(manager_page.get_by_role("cell", name="Sana Mentor", exact=True)).to_be_visible()
+
+    # when: the founder writes a pitch with a PDF deck, previews it and submits it
+    founder_page.goto(f"{base}/cohorts/{cohort.pk}/startups/soch-ai/")
+    expect(founder_page.get_by_text("Thursdays 18:00 Pakistan time")).to_be_visible()
+    founder_page.get_by_role("link", name="Write a pitch").click()
+    founder_page.get_by_label("One-liner").fill("Urdu speech AI for call centres abroad")
+    founder_page.get_by_label("Problem").fill("Call centres cannot search Urdu calls.")
+    founder_page.get_by_label("Solution").fill("Speech search tuned for Urdu and Punjabi.")
+    founder_page.get_by_label("Traction figure 1: metric").fill("Paying customers")
+    founder_page.get_by_label("Traction figure 1: value").fill("312")
+    founder_page.get_by_label("The ask").fill("300000")
+    founder_page.get_by_label("Currency").fill("USD")
+    founder_page.get_by_label("Instrument").select_option("safe")
+    founder_page.get_by_label("Valuation cap").fill("4000000")
+    deck = tmp_path / "deck.pdf"
+    deck.write_bytes(PDF)
+    founder_page.get_by_label("Deck (PDF, at most 20 MB)").set_input_files(str(deck))
+    founder_page.get_by_role("button", name="Save and preview").click()
+    expect(founder_page.get_by_text("Your pitch was saved as a draft.")).to_be_visible()
+    expect(founder_page.get_by_text("312")).to_be_visible()
+    founder_page.get_by_role("button", name="Submit to the incubator").click()
+    expect(founder_page.get_by_text("Submitted to the incubator")).to_be_visible()
+    pitch = Pitch.objects.get(startup=startup)
+
+    # when: the manager sees it on the cohort at a glance and endorses it
+    manager_page.goto(f"{base}/cohorts/{cohort.pk}/")
+    glance = manager_page.get_by_role("table", name="Admitted startups, their mentors, milestones and pitches")
+    expect(glance.get_by_role("cell", name="Sana Mentor", exact=True)).to_be_visible()
+    glance.get_by_role("link", name="Submitted to the incubator").click()
+    manager_page.get_by_label("Endorsement, shown to investors").fill("Strong team; verified traction.")
+    manager_page.get_by_role("button", name="Endorse").click()
+
+    # then: the founder sees the endorsement
+    expect(manager_page.get_by_text("Endorsed", exact=True)).to_be_visible()
+    founder_page.goto(f"{base}/pitches/{pitch.pk}/")
+    expect(founder_page.get_by_text("Strong team; verified traction.")).to_be_visible()
+    pitch.refresh_from_db()
+    assert (pitch.status, pitch.endorsed_by) == (Pitch.Status.ENDORSED, manager)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import factory
 
-from investments.models import Application, ApplicationQuestion, Cohort, Review, ReviewScore, RubricCriterion
+from investments import services
+from investments.models import Application, ApplicationQuestion, Cohort, Milestone, Review, ReviewScore, RubricCriterion
 from network.models import Organisation
 from tests.network.factories import OrganisationFactory, UserFactory
 
@@ -70,3 +72,17 @@ class ReviewScoreFactory(factory.django.DjangoModelFactory):
     review = factory.SubFactory(ReviewFactory)
     criterion = factory.SubFactory(RubricCriterionFactory)
     score = 3
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def make_milestone(setting, **overrides) -> Milestone:
+    data = {
+        "title": "1,000 paying users",
+        "kpi": "paying_customers",
+        "target": Decimal(1000),
+        "due_on": date(2027, 4, 1),
+    }
+    data.update(overrides)
+    return services.milestone_create(actor=setting.manager, cohort=setting.cohort, startup=setting.startup, data=data)

@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from investments import services
@@ -220,3 +222,25 @@ def test_the_editor_creates_a_pitch_and_refuses_bad_input(client_for, setting):
     assert "Give both the metric and its value, or neither." in bad.content.decode()
     assert good.status_code == 302
     assert Pitch.objects.get().traction == [{"metric": "MRR (USD)", "value": "12,000"}]
+
+
+def test_the_pitch_page_query_count_is_constant(client_for, setting):
+    from mentorship.models import Booking, Endorsement
+    from tests.mentorship.factories import BookingFactory, MentorFactory
+
+    pitch = new_pitch(setting)
+    client = client_for(setting.manager)
+    path = reverse("investments:pitch-detail", args=[pitch.pk])
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        client.get(path)
+    for n in range(6):
+        mentor = MentorFactory()
+        BookingFactory(mentee=setting.founder, session_type__mentor=mentor, status=Booking.Status.COMPLETED)
+        Endorsement.objects.create(mentor=mentor, founder=setting.founder, text=f"Endorsement {n}")
+        PitchVersion.objects.create(pitch=pitch, number=n + 2, terms=pitch.terms())
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(path).content.decode()
+
+    assert "6 sessions held with 6 mentors" in page
+    assert len(few) == len(many)
