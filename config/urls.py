@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("network.urls")),
     path("", include("mentorship.urls")),
+    path("deals/", include("investments.dealroom.urls")),
     path("", include("investments.urls")),
     path("", include("cms.urls")),
 ]

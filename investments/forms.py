@@ -170,7 +170,7 @@ class PitchForm(forms.ModelForm):
         fields = [
             "one_liner", "stage", "sector", "problem", "solution", "market", "team",
             "ask_amount", "currency", "instrument", "valuation_cap", "pre_money", "minimum_ticket",
-            "use_of_funds", "video_url",
+            "use_of_funds", "video_url", "allow_download",
         ]  # fmt: skip
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})

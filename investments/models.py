@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from network.models import Organisation
 
@@ -306,6 +307,12 @@ class Tranche(models.Model):
         return f"{self.amount} {self.currency} for {self.startup}"
 
 
+class PitchQuerySet(models.QuerySet["Pitch"]):
+    def live(self) -> PitchQuerySet:
+        """Pitches in the deal room: endorsed by their incubator and marked ready for investors."""
+        return self.filter(status=Pitch.Status.READY)
+
+
 def deck_upload_to(instance, filename: str) -> str:
     import uuid
 
@@ -359,6 +366,14 @@ class Pitch(models.Model):
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.PRE_SEED)
     video_url = models.URLField(_("video link"), blank=True)
     deck = models.FileField(_("deck (PDF)"), upload_to=deck_upload_to, storage=private_storage, blank=True)
+    allow_download = models.BooleanField(
+        _("investors may download the deck"),
+        default=False,
+        help_text=_(
+            "Investors always read the deck in the deal room; with this, they may also download a copy "
+            "watermarked with their email address."
+        ),
+    )
     return_comments = models.TextField(max_length=3000, blank=True)
     endorsement_note = models.TextField(max_length=3000, blank=True)
     endorsed_by = models.ForeignKey(
@@ -370,6 +385,8 @@ class Pitch(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PitchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -442,3 +459,229 @@ class MentorAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mentor} → {self.startup} ({self.cohort.name})"
+
+
+# --- The deal room --------------------------------------------------------------------
+
+
+class InvestorProfile(models.Model):
+    """A member's application to invest through Rabta, vetted by staff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for vetting")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not approved")
+        SUSPENDED = "suspended", _("Suspended")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="investor")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    focus = models.TextField(
+        _("investment focus"), max_length=2000, help_text=_("What you invest in and what you bring besides money.")
+    )
+    ticket_min = models.DecimalField(
+        _("smallest ticket (USD)"), max_digits=12, decimal_places=0, validators=[MinValueValidator(1)]
+    )
+    ticket_max = models.DecimalField(
+        _("largest ticket (USD)"), max_digits=12, decimal_places=0, validators=[MinValueValidator(1)]
+    )
+    sectors = models.ManyToManyField("network.Sector", blank=True, related_name="+", verbose_name=_("sectors"))
+    country = CountryField(_("country you invest from"))
+    attestation = models.BooleanField(
+        _("I confirm that I may invest in private companies under the rules of the country I invest from"),
+        default=False,
+    )
+    decision_reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected", "suspended"]),
+                name="investments_investor_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(attestation=True), name="investments_investor_attested"),
+            models.CheckConstraint(
+                condition=Q(ticket_min__gte=1, ticket_max__gte=F("ticket_min")),
+                name="investments_investor_ticket_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_status_display()})"
+
+
+class ConfidentialityTerms(models.Model):
+    """The confidentiality terms of the deal room. The newest version is the one investors must accept."""
+
+    version = models.PositiveIntegerField(unique=True)
+    text = models.TextField()
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name_plural = "confidentiality terms"
+
+    def __str__(self) -> str:
+        return f"Confidentiality terms v{self.version}"
+
+
+class TermsAcceptance(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="terms_acceptances")
+    terms = models.ForeignKey(ConfidentialityTerms, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "terms"], name="investments_terms_accepted_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} accepted v{self.terms.version}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} is append-only: rows cannot be changed.")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} is append-only: rows cannot be deleted.")
+
+
+class DeckAccess(models.Model):
+    """One view, page turn or download of a deck in the deal room.
+
+    Append-only: rows are never changed or deleted (the database refuses updates,
+    the ORM refuses both, the admin offers neither).
+    """
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("Opened the deck")
+        PAGE = "page", _("Turned to a page")
+        DOWNLOAD = "download", _("Downloaded")
+
+    pitch = models.ForeignKey(Pitch, on_delete=models.PROTECT, related_name="deck_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    page = models.PositiveIntegerField(null=True, blank=True)
+    pitch_version = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "deck accesses"
+        indexes = [models.Index(fields=["pitch", "user", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["view", "page", "download"]), name="investments_deck_access_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} {self.pitch_id} p{self.page}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("DeckAccess is append-only: rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("DeckAccess is append-only: rows cannot be deleted.")
+
+
+class Question(models.Model):
+    """An investor's question on a deal, optionally about one slide; the startup answers."""
+
+    pitch = models.ForeignKey(Pitch, on_delete=models.CASCADE, related_name="questions")
+    asker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    slide = models.PositiveIntegerField(_("about slide"), null=True, blank=True)
+    text = models.TextField(_("question"), max_length=2000)
+    private = models.BooleanField(default=False)
+    answer = models.TextField(_("answer"), max_length=4000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="investments_question_not_blank"),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | ~Q(answer=""), name="investments_answer_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Interest(models.Model):
+    """One investor's interest in one deal, moving watching → considering → soft → committed, or passed."""
+
+    class Stage(models.TextChoices):
+        WATCHING = "watching", _("Watching")
+        CONSIDERING = "considering", _("Considering")
+        SOFT = "soft", _("Soft commitment")
+        COMMITTED = "committed", _("Committed")
+        PASSED = "passed", _("Passed")
+
+    pitch = models.ForeignKey(Pitch, on_delete=models.CASCADE, related_name="interests")
+    investor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests")
+    stage = models.CharField(max_length=12, choices=Stage.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # The pitch version the amount was given (or last reconfirmed) against. When the terms change,
+    # a commitment stops counting until the investor reconfirms it.
+    terms_version = models.PositiveIntegerField()
+    needs_reconfirmation = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pitch", "investor"], name="investments_interest_once_per_deal"),
+            models.CheckConstraint(
+                condition=Q(stage__in=["watching", "considering", "soft", "committed", "passed"]),
+                name="investments_interest_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(stage__in=["soft", "committed"], amount__gt=0))
+                | (~Q(stage__in=["soft", "committed"]) & Q(amount__isnull=True)),
+                name="investments_interest_amount_with_commitment",
+            ),
+            models.CheckConstraint(
+                condition=Q(needs_reconfirmation=False) | Q(stage__in=["soft", "committed"]),
+                name="investments_interest_reconfirm_only_commitments",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.investor} {self.stage} {self.pitch_id}"
+
+    @property
+    def counts(self) -> bool:
+        return self.stage in (self.Stage.SOFT, self.Stage.COMMITTED) and not self.needs_reconfirmation
+
+
+class InterestEvent(models.Model):
+    """The history of an interest: every stage and amount it had, and reconfirmations."""
+
+    interest = models.ForeignKey(Interest, on_delete=models.CASCADE, related_name="events")
+    stage = models.CharField(max_length=12, choices=Interest.Stage.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    terms_version = models.PositiveIntegerField()
+    reconfirmed = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.interest_id}: {self.stage}"

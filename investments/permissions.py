@@ -128,3 +128,100 @@ def access_pitch(user, pk: int):
     if Membership.objects.filter(organisation=pitch.startup, user=user).exists():
         return pitch, "startup"
     raise Http404
+
+
+# --- The deal room ---------------------------------------------------------------------
+
+
+class DealRoomClosed(PermissionDenied):
+    """The member may not enter the deal room; ``missing`` says why, as codes the page explains."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__(", ".join(missing))
+        self.missing = missing
+
+
+def current_terms():
+    from investments.models import ConfidentialityTerms
+
+    return ConfidentialityTerms.objects.order_by("-version").first()
+
+
+def deal_room_missing(user) -> list[str]:
+    """What keeps ``user`` out of the deal room, as codes; an empty list lets them in.
+
+    In: an approved investor, with multi-factor authentication on, who accepted the
+    newest confidentiality terms. Read on every request, so suspending an investor
+    or publishing new terms takes effect at once.
+    """
+    from allauth.mfa.utils import is_mfa_enabled
+
+    from investments.models import InvestorProfile, TermsAcceptance
+
+    if not is_member(user):
+        return ["member"]
+    investor = InvestorProfile.objects.filter(user=user).only("status").first()
+    if investor is None:
+        return ["apply"]
+    if investor.status != InvestorProfile.Status.APPROVED:
+        return [investor.status]  # pending, rejected, suspended
+    missing = []
+    if not is_mfa_enabled(user):
+        missing.append("mfa")
+    terms = current_terms()
+    if terms is None:
+        missing.append("no_terms")
+    elif not TermsAcceptance.objects.filter(user=user, terms=terms).exists():
+        missing.append("terms")
+    return missing
+
+
+def require_deal_room(user) -> None:
+    missing = deal_room_missing(user)
+    if missing:
+        raise DealRoomClosed(missing)
+
+
+def access_deal(user, pk: int):
+    """A live pitch for an investor inside the deal room.
+
+    Raises DealRoomClosed (403, with what is missing) before looking at the pitch, so
+    the room's content — even whether a deal exists — stays hidden; 404 for a pitch
+    that is not live.
+    """
+    from investments.models import Pitch
+
+    require_deal_room(user)
+    pitch = Pitch.objects.live().select_related("startup", "incubator", "sector").filter(pk=pk).first()
+    if pitch is None:
+        raise Http404
+    return pitch
+
+
+def access_deal_for_startup_side(user, pk: int):
+    """A pitch that reached the deal room, for its startup's members and its incubator's staff (analytics,
+    answers); 404 for anyone else."""
+    from investments.models import Pitch
+
+    pitch = (
+        Pitch.objects.filter(pk=pk, status__in=[Pitch.Status.READY, Pitch.Status.CLOSED])
+        .select_related("startup", "incubator")
+        .first()
+    )
+    if pitch is None or not is_member(user):
+        raise Http404
+    if (
+        is_incubator_staff(user, pitch.incubator)
+        or Membership.objects.filter(organisation=pitch.startup, user=user).exists()
+    ):
+        return pitch
+    raise Http404
+
+
+def can_answer_questions(user, pitch) -> bool:
+    """The startup's owners and admins answer investors' questions."""
+    return can_apply_for(user, pitch.startup)
+
+
+def can_vet_investors(user) -> bool:
+    return is_member(user) and user.is_staff

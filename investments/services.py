@@ -551,7 +551,7 @@ def tranche_release(*, actor: User, tranche: Tranche, ip_address: str | None = N
 
 PITCH_FIELDS = {
     "one_liner", "problem", "solution", "market", "traction", "team", "ask_amount", "currency", "instrument",
-    "valuation_cap", "pre_money", "minimum_ticket", "use_of_funds", "sector", "stage", "video_url",
+    "valuation_cap", "pre_money", "minimum_ticket", "use_of_funds", "sector", "stage", "video_url", "allow_download",
 }  # fmt: skip
 EDITABLE = {Pitch.Status.DRAFT, Pitch.Status.RETURNED, Pitch.Status.READY}
 
@@ -593,6 +593,7 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
             _("A pitch cannot be edited while it is %(status)s.") % {"status": pitch.get_status_display().lower()}
         )
     before = pitch.terms()
+    before_version = pitch.version
     old_deck = pitch.deck.name
     for field, value in _pitch_data(data).items():
         setattr(pitch, field, value)
@@ -615,6 +616,10 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
             ip_address=ip_address,
         )
     pitch.save()
+    if pitch.version != before_version:
+        from investments.dealroom.services import interests_require_reconfirmation
+
+        interests_require_reconfirmation(pitch=pitch)
     audit_record(actor=actor, event="investments.pitch.update", target=pitch, ip_address=ip_address)
     return pitch
 
