@@ -652,7 +652,8 @@ class Interest(models.Model):
                 name="investments_interest_stage_valid",
             ),
             models.CheckConstraint(
-                condition=(Q(stage__in=["soft", "committed"], amount__gt=0))
+                # (amount__isnull=False: a CHECK that is NULL passes, so "amount > 0" alone lets NULL through.)
+                condition=(Q(stage__in=["soft", "committed"], amount__isnull=False, amount__gt=0))
                 | (~Q(stage__in=["soft", "committed"]) & Q(amount__isnull=True)),
                 name="investments_interest_amount_with_commitment",
             ),

@@ -99,6 +99,8 @@ LAST_PAGE = timedelta(seconds=30)
 
 def _reading_time(events: list[DeckAccess]) -> timedelta:
     total = timedelta()
+    if not events:
+        return total
     for current, following in zip(events, [*events[1:], None], strict=True):
         if current.kind == DeckAccess.Kind.DOWNLOAD:
             continue

@@ -1,0 +1,368 @@
+"""Every deal-room URL walked by everyone who might try it; then the right people's own journeys."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, reverse
+from pypdf import PdfReader
+
+from investments.dealroom import services, urls
+from investments.models import DeckAccess, Interest, InterestEvent, InvestorProfile, Pitch, Question, TermsAcceptance
+from network.models import AuditEntry
+from tests.dealroom.conftest import live_pitch
+from tests.network.factories import OrganisationFactory, ProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict:
+    return {
+        "interests": sorted(Interest.objects.values_list("pitch_id", "investor_id", "stage", "amount")),
+        "events": InterestEvent.objects.count(),
+        "questions": sorted(Question.objects.values_list("pk", "text", "answer", "private")),
+        "log": DeckAccess.objects.count(),
+        "investors": sorted(InvestorProfile.objects.values_list("user_id", "status")),
+        "acceptances": TermsAcceptance.objects.count(),
+        "pitches": sorted(Pitch.objects.values_list("pk", "status", "version")),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+@pytest.fixture
+def question(room):
+    return Question.objects.create(pitch=room.pitch, asker=room.second_investor, text="What is the churn?")
+
+
+# (method, url name, arguments, data)
+ROOM = [
+    ("get", "deals:deal-list", lambda w: [], None),
+    ("get", "deals:deal-detail", lambda w: [w.pitch.pk], None),
+    ("get", "deals:deck-viewer", lambda w: [w.pitch.pk], None),
+    ("get", "deals:deck-slide", lambda w: [w.pitch.pk, 1], None),
+    ("get", "deals:deck-download", lambda w: [w.pitch.pk], None),
+    ("post", "deals:question-create", lambda w: [w.pitch.pk], {"text": "Churn?"}),
+    ("post", "deals:interest-update", lambda w: [w.pitch.pk], {"stage": "watching"}),
+    ("post", "deals:interest-update", lambda w: [w.pitch.pk], {"stage": "soft", "amount": "10000"}),
+    ("post", "deals:interest-reconfirm", lambda w: [w.pitch.pk], {}),
+]
+STARTUP_SIDE = [
+    ("get", "deals:analytics", lambda w: [w.pitch.pk], None),
+    ("post", "deals:question-answer", lambda w: [w.question.pk], {"answer": "2%"}),
+]
+STAFF = [
+    ("get", "deals:investor-list", lambda w: [], None),
+    ("get", "deals:investor-detail", lambda w: [w.pending.investor.pk], None),
+    ("post", "deals:investor-detail", lambda w: [w.pending.investor.pk], {"decision": "approve"}),
+]
+MEMBERS = [
+    ("get", "deals:join", lambda w: [], None),
+    ("get", "deals:terms", lambda w: [], None),
+    ("post", "deals:terms", lambda w: [], {"version": "1", "accept": "on"}),
+]
+ALL = ROOM + STARTUP_SIDE + STAFF + MEMBERS
+OUTSIDERS = ["member", "other_founder", "pending", "no_mfa", "no_terms", "suspended"]
+
+
+def ids(rows):
+    return [f"{m}-{n}-{i}" for i, (m, n, _a, _d) in enumerate(rows)]
+
+
+def call(client, method, name, args, data, world):
+    path = reverse(name, args=args(world))
+    return path, client.get(path) if method == "get" else client.post(path, data)
+
+
+@pytest.fixture
+def world(room, question):
+    room.question = question
+    return room
+
+
+def test_the_matrix_covers_every_url():
+    names = {f"deals:{p.name}" for p in urls.urlpatterns if isinstance(p, URLPattern)}
+    assert {name for _m, name, _a, _d in ALL} == names
+
+
+@pytest.mark.parametrize(("method", "name", "args", "data"), ALL, ids=ids(ALL))
+def test_anonymous_visitors_are_sent_to_sign_in_and_nothing_changes(client, world, method, name, args, data):
+    before = snapshot()
+
+    path, response = call(client, method, name, args, data, world)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+    assert snapshot() == before
+
+
+EXPLANATIONS = {
+    "member": "You have not applied as an investor yet.",
+    "other_founder": "You have not applied as an investor yet.",
+    "pending": "Your investor application is waiting for Rabta's staff to vet it.",
+    "no_mfa": "Turn on two-factor authentication for your account.",
+    "no_terms": "Accept the current confidentiality terms.",
+    "suspended": "Your access to the deal room is suspended.",
+}
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+@pytest.mark.parametrize(("method", "name", "args", "data"), ROOM, ids=ids(ROOM))
+def test_nobody_outside_the_room_sees_a_deal_and_is_told_what_is_missing(
+    client_for, world, who, method, name, args, data
+):
+    before = snapshot()
+
+    _path, response = call(client_for(getattr(world, who)), method, name, args, data, world)
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert EXPLANATIONS[who] in page
+    assert "Raqam Pay" not in page
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("who", [*OUTSIDERS, "investor", "teammate_of_other"])
+@pytest.mark.parametrize(("method", "name", "args", "data"), STARTUP_SIDE, ids=ids(STARTUP_SIDE))
+def test_only_the_startup_and_its_incubator_see_analytics_and_answer(client_for, world, who, method, name, args, data):
+    user = world.other_founder if who == "teammate_of_other" else getattr(world, who)
+    before = snapshot()
+
+    _path, response = call(client_for(user), method, name, args, data, world)
+
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("who", [*OUTSIDERS, "investor", "founder", "manager"])
+@pytest.mark.parametrize(("method", "name", "args", "data"), STAFF, ids=ids(STAFF))
+def test_only_staff_vet_investors(client_for, world, who, method, name, args, data):
+    before = snapshot()
+
+    _path, response = call(client_for(getattr(world, who)), method, name, args, data, world)
+
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_ids_of_another_deal_lead_nowhere(client_for, world):
+    other_question = Question.objects.create(pitch=world.other_pitch, asker=world.investor, text="Other deal?")
+    before = snapshot()
+
+    answer = client_for(world.founder).post(
+        reverse("deals:question-answer", args=[other_question.pk]), {"answer": "Not mine."}
+    )
+    analytics = client_for(world.founder).get(reverse("deals:analytics", args=[world.other_pitch.pk]))
+    missing = client_for(world.investor).get(reverse("deals:deal-detail", args=[999999]))
+    draft = live_pitch(OrganisationFactory(), world.incubator, world.founder, status=Pitch.Status.DRAFT)
+    unpublished = client_for(world.investor).get(reverse("deals:deck-slide", args=[draft.pk, 1]))
+
+    assert [answer.status_code, analytics.status_code, missing.status_code, unpublished.status_code] == [404] * 4
+    assert snapshot() | {"pitches": None} == before | {"pitches": None}
+
+
+def test_a_teammate_reads_analytics_but_only_owners_and_admins_answer(client_for, world):
+    before = snapshot()
+
+    page = client_for(world.teammate).get(reverse("deals:analytics", args=[world.pitch.pk]))
+    answer = client_for(world.teammate).post(
+        reverse("deals:question-answer", args=[world.question.pk]), {"answer": "x"}
+    )
+
+    assert page.status_code == 200
+    assert answer.status_code == 403
+    assert snapshot() == before
+
+
+# --- The right people ------------------------------------------------------------------
+
+
+def test_the_investor_reads_the_deal_and_every_view_is_logged(client_for, world):
+    client = client_for(world.investor)
+
+    listing = client.get(reverse("deals:deal-list"))
+    detail = client.get(reverse("deals:deal-detail", args=[world.pitch.pk]))
+    viewer = client.get(reverse("deals:deck-viewer", args=[world.pitch.pk]))
+    slide = client.get(reverse("deals:deck-slide", args=[world.pitch.pk, 3]))
+    beyond = client.get(reverse("deals:deck-slide", args=[world.pitch.pk, 5]))
+
+    assert [listing.status_code, detail.status_code, viewer.status_code, slide.status_code] == [200] * 4
+    assert "Raqam Pay" in listing.content.decode()
+    page = detail.content.decode()
+    assert "500 freelancers paid" in page
+    assert "A strong team." in page
+    assert slide["Content-Type"] == "image/jpeg"
+    assert slide["Cache-Control"] == "private, no-store"
+    assert beyond.status_code == 404
+    assert list(DeckAccess.objects.values_list("user_id", "kind", "page", "pitch_version")) == [
+        (world.investor.pk, "view", None, 1),
+        (world.investor.pk, "page", 3, 1),
+    ]
+
+
+def test_downloads_only_where_the_founder_allows_and_watermarked(client_for, world):
+    client = client_for(world.investor)
+    path = reverse("deals:deck-download", args=[world.pitch.pk])
+
+    refused = client.get(path)
+    Pitch.objects.filter(pk=world.pitch.pk).update(allow_download=True)
+    allowed = client.get(path)
+
+    assert refused.status_code == 403
+    assert allowed.status_code == 200
+    assert allowed["Content-Disposition"] == 'attachment; filename="raqam-pay-deck-v1.pdf"'
+    pages = PdfReader(io.BytesIO(allowed.content)).pages
+    assert all(world.investor.email in page.extract_text() for page in pages)
+    assert list(DeckAccess.objects.values_list("kind", flat=True)) == ["download"]
+
+
+def test_suspension_takes_effect_on_the_very_next_request(client_for, world):
+    client = client_for(world.investor)
+    slide = reverse("deals:deck-slide", args=[world.pitch.pk, 1])
+    assert client.get(slide).status_code == 200
+
+    services.investor_decide(actor=world.staff, investor=world.investor.investor, decision="suspend", reason="Leak")
+
+    assert client.get(slide).status_code == 403
+    assert DeckAccess.objects.count() == 1
+
+
+def test_committing_asks_for_the_password_again(client_for, reauthenticated, world):
+    path = reverse("deals:interest-update", args=[world.pitch.pk])
+    before = snapshot()
+
+    asked = client_for(world.investor).post(path, {"stage": "soft", "amount": "10000"})
+
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert snapshot() == before
+
+    done = reauthenticated(world.investor).post(path, {"stage": "soft", "amount": "10000"})
+
+    assert done.status_code == 302
+    assert Interest.objects.get(investor=world.investor).amount == Decimal(10000)
+
+
+def test_watching_needs_no_password_and_bad_moves_are_explained(client_for, reauthenticated, world):
+    path = reverse("deals:interest-update", args=[world.pitch.pk])
+
+    watched = client_for(world.investor).post(path, {"stage": "watching"})
+    bad = reauthenticated(world.investor).post(path, {"stage": "committed"}, follow=True)
+
+    assert watched.status_code == 302
+    assert Interest.objects.get(investor=world.investor).stage == "watching"
+    assert "Your interest cannot move from watching to committed." in bad.content.decode()
+
+
+def test_the_founder_answers_and_the_analytics_show_who_read_what(client_for, world):
+    services.deck_access_record(user=world.investor, pitch=world.pitch, kind="view")
+    for page in (1, 2, 2):
+        services.deck_access_record(user=world.investor, pitch=world.pitch, kind="page", page=page)
+    client = client_for(world.founder)
+
+    answered = client.post(
+        reverse("deals:question-answer", args=[world.question.pk]), {"answer": "2% a month.", "private": "on"}
+    )
+    page = client.get(reverse("deals:analytics", args=[world.pitch.pk])).content.decode()
+
+    assert answered.status_code == 302
+    world.question.refresh_from_db()
+    assert (world.question.answer, world.question.private, world.question.answered_by) == (
+        "2% a month.",
+        True,
+        world.founder,
+    )
+    assert world.investor.email in page
+    assert "1, 2" in page
+    assert "What is the churn?" in page
+
+
+def test_staff_vet_after_confirming_their_password(client_for, reauthenticated, world):
+    path = reverse("deals:investor-detail", args=[world.pending.investor.pk])
+
+    before = snapshot()
+    read = client_for(world.staff).get(path)
+    asked = client_for(world.staff).post(path, {"decision": "approve"})
+    assert read.status_code == 200
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert snapshot() == before
+
+    client = reauthenticated(world.staff)
+    assert client.get(reverse("deals:investor-list")).status_code == 200
+    refused = client.post(path, {"decision": "reject", "reason": ""})
+    approved = client.post(path, {"decision": "approve"})
+
+    assert "Give the reason; the investor will read it." in refused.content.decode()
+    assert approved.status_code == 302
+    assert InvestorProfile.objects.get(user=world.pending).status == "approved"
+
+
+def test_a_member_applies_through_the_join_page(client_for, world):
+    applicant = ProfileFactory().user
+    client = client_for(applicant)
+
+    response = client.post(
+        reverse("deals:join"),
+        {"focus": "Agritech", "ticket_min": "1000", "ticket_max": "500", "country": "AE", "attestation": "on"},
+    )
+    assert "The largest ticket cannot be smaller than the smallest." in response.content.decode()
+    response = client.post(
+        reverse("deals:join"),
+        {"focus": "Agritech", "ticket_min": "1000", "ticket_max": "25000", "country": "AE", "attestation": "on"},
+    )
+
+    assert response.status_code == 302
+    assert InvestorProfile.objects.get(user=applicant).status == "pending"
+
+
+def test_the_investor_accepts_new_terms_on_the_terms_page(client_for, world):
+    from investments.models import ConfidentialityTerms
+
+    ConfidentialityTerms.objects.create(version=2, text="Version two.")
+    client = client_for(world.investor)
+    assert client.get(reverse("deals:deal-list")).status_code == 403
+
+    stale = client.post(reverse("deals:terms"), {"version": "1", "accept": "on"})
+    accepted = client.post(reverse("deals:terms"), {"version": "2", "accept": "on"})
+
+    assert stale.status_code == 302
+    assert accepted["Location"] == reverse("deals:deal-list")
+    assert client.get(reverse("deals:deal-list")).status_code == 200
+    assert TermsAcceptance.objects.filter(user=world.investor, terms__version=2).count() == 1
+
+
+def test_the_deal_list_filters_and_its_query_count_is_constant(client_for, world):
+    client = client_for(world.investor)
+    path = reverse("deals:deal-list")
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        client.get(path)
+    for n in range(8):
+        pitch = live_pitch(OrganisationFactory(), world.incubator, world.founder, minimum_ticket=Decimal(100000))
+        services.interest_set(actor=world.second_investor, pitch=pitch, stage="soft", amount=Decimal(100000 + n))
+    with CaptureQueriesContext(connection) as many:
+        client.get(path)
+    filtered = client.get(path, {"ticket": "10000", "instrument": "safe", "sort": "raised"}).content.decode()
+
+    assert len(few) == len(many)
+    assert "2 live deals" in filtered
+
+
+def test_the_deal_page_query_count_is_constant(client_for, world):
+    client = client_for(world.investor)
+    path = reverse("deals:deal-detail", args=[world.pitch.pk])
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        client.get(path)
+    for n in range(6):
+        asker = world.second_investor
+        q = services.question_ask(actor=asker, pitch=world.pitch, text=f"Question {n}?")
+        services.question_answer(actor=world.founder, question=q, answer=f"Answer {n}.")
+    with CaptureQueriesContext(connection) as many:
+        client.get(path)
+
+    assert len(few) == len(many)
