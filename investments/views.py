@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -503,6 +504,19 @@ def pitch_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pitch, _role = access_pitch(request.user, pk)
     if not can_apply_for(request.user, pitch.startup):
         raise PermissionDenied
+    if pitch.status == Pitch.Status.READY:
+        # Investors have seen these terms: changing them asks for the password again.
+        return _pitch_edit_live(request, pitch)
+    return _pitch_edit(request, pitch)
+
+
+@reauthentication_required(allow_get=True)
+def _pitch_edit_live(request: HttpRequest, pitch: Pitch) -> HttpResponse:
+    return _pitch_edit(request, pitch)
+
+
+def _pitch_edit(request: HttpRequest, pitch: Pitch) -> HttpResponse:
+    pk = pitch.pk
     form = PitchForm(request.POST or None, request.FILES or None, instance=Pitch.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         try:

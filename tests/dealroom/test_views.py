@@ -366,3 +366,23 @@ def test_the_deal_page_query_count_is_constant(client_for, world):
         client.get(path)
 
     assert len(few) == len(many)
+
+
+def test_changing_the_terms_of_a_live_pitch_asks_for_the_password_again(client_for, reauthenticated, world):
+    path = reverse("investments:pitch-edit", args=[world.pitch.pk])
+    data = {
+        "one_liner": world.pitch.one_liner, "stage": "pre_seed", "problem": "p", "solution": "s",
+        "ask_amount": "300000", "currency": "USD", "instrument": "safe", "valuation_cap": "3000000",
+    }  # fmt: skip
+    before = snapshot()
+
+    asked = client_for(world.founder).post(path, data)
+
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert snapshot() == before
+
+    done = reauthenticated(world.founder).post(path, data)
+
+    assert done.status_code == 302
+    assert Pitch.objects.get(pk=world.pitch.pk).version == 2
