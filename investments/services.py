@@ -710,4 +710,8 @@ def pitch_transition(
                 % {"startup": pitch.startup.name, "status": pitch.get_status_display().lower()},
                 url=pitch.get_absolute_url(),
             )
+    if target == Pitch.Status.READY:
+        from investments.dealroom.services import deal_announce
+
+        deal_announce(pitch=pitch)
     return pitch

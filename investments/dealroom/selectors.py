@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from investments.models import DeckAccess, Interest, Milestone, Pitch, Question
@@ -21,7 +21,7 @@ SORTS = {
 }
 
 
-def deal_list(*, filters: dict | None = None, sort: str = "newest") -> QuerySet[Pitch]:
+def deal_list(*, filters: dict | None = None, sort: str = "newest", viewer=None) -> QuerySet[Pitch]:
     """Live pitches with the amount softly or firmly committed (commitments awaiting reconfirmation do not count).
 
     One query, whatever the number of deals or interests.
@@ -38,6 +38,9 @@ def deal_list(*, filters: dict | None = None, sort: str = "newest") -> QuerySet[
             raised=Coalesce(Sum("interests__amount", filter=COUNTS), ZERO),
         )
     )
+    if viewer is not None:
+        mine = Interest.objects.filter(pitch=OuterRef("pk"), investor=viewer)
+        deals = deals.annotate(my_stage=Subquery(mine.values("stage")[:1]))
     if filters.get("sector"):
         deals = deals.filter(sector=filters["sector"])
     if filters.get("stage"):

@@ -362,3 +362,23 @@ def interests_require_reconfirmation(*, pitch: Pitch) -> int:
             url=reverse("deals:deal-detail", args=[pitch.pk]),
         )
     return len(affected)
+
+
+def deal_announce(*, pitch: Pitch) -> int:
+    """A pitch went live: approved investors who follow its sector are told (only that it exists;
+    its content stays behind the room's door)."""
+    if pitch.sector_id is None:
+        return 0
+    investors = User.objects.filter(
+        investor__status=InvestorProfile.Status.APPROVED, investor__sectors=pitch.sector_id, is_active=True
+    ).distinct()
+    count = 0
+    for investor in investors:
+        notification_create(
+            recipient=investor,
+            kind="investments.deal.live",
+            message=_("A new %(sector)s deal is in the deal room.") % {"sector": pitch.sector.name},
+            url=reverse("deals:deal-detail", args=[pitch.pk]),
+        )
+        count += 1
+    return count

@@ -132,10 +132,11 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     require_deal_room(request.user)
     form = DealFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    deals = selectors.deal_list(filters=filters, sort=filters.get("sort") or "newest")
+    deals = selectors.deal_list(filters=filters, sort=filters.get("sort") or "newest", viewer=request.user)
     page = Paginator(deals, 20).get_page(request.GET.get("page"))
     for deal in page:
         deal.percent = min(100, int(deal.raised * 100 / deal.ask_amount))
+        deal.my_stage_label = Interest.Stage(deal.my_stage).label if deal.my_stage else ""
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -332,3 +332,24 @@ def test_a_closed_pitch_is_not_in_the_deal_list(room):
     Pitch.objects.filter(pk=room.other_pitch.pk).update(status=Pitch.Status.CLOSED)
 
     assert list(selectors.deal_list()) == [room.pitch]
+
+
+def test_investors_following_the_sector_hear_when_a_deal_goes_live(room):
+    from network.models import Sector
+
+    fintech, agri = (
+        Sector.objects.get_or_create(slug="fintech", defaults={"name": "FinTech"})[0],
+        (Sector.objects.get_or_create(slug="agritech", defaults={"name": "AgriTech"})[0]),
+    )
+    room.investor.investor.sectors.set([fintech])
+    room.second_investor.investor.sectors.set([agri])
+    room.suspended.investor.sectors.set([fintech])
+    pitch = Pitch.objects.create(
+        startup=room.startup, incubator=room.incubator, status=Pitch.Status.ENDORSED, one_liner="Next round",
+        ask_amount=Decimal(1000), instrument="safe", sector=fintech,
+    )  # fmt: skip
+
+    pitch_services.pitch_transition(actor=room.manager, pitch=pitch, action="ready")
+
+    told = list(Notification.objects.filter(kind="investments.deal.live").values_list("recipient", flat=True))
+    assert told == [room.investor.pk]

@@ -386,3 +386,31 @@ def test_changing_the_terms_of_a_live_pitch_asks_for_the_password_again(client_f
 
     assert done.status_code == 302
     assert Pitch.objects.get(pk=world.pitch.pk).version == 2
+
+
+def test_the_deal_list_shows_my_own_stage(client_for, world):
+    services.interest_set(actor=world.investor, pitch=world.pitch, stage="considering")
+
+    page = client_for(world.investor).get(reverse("deals:deal-list")).content.decode()
+    other = client_for(world.second_investor).get(reverse("deals:deal-list")).content.decode()
+
+    assert "You: Considering" in page
+    assert "You: Considering" not in other
+
+
+def test_the_admin_cannot_change_or_delete_the_access_log(client_for, world):
+    entry = services.deck_access_record(user=world.investor, pitch=world.pitch, kind="page", page=1)
+    admin = client_for(ProfileFactory(user__is_staff=True, user__is_superuser=True).user)
+
+    listing = admin.get(reverse("admin:investments_deckaccess_changelist"))
+    change = admin.post(reverse("admin:investments_deckaccess_change", args=[entry.pk]), {"page": "4"})
+    delete = admin.post(reverse("admin:investments_deckaccess_delete", args=[entry.pk]), {"post": "yes"})
+    bulk = admin.post(
+        reverse("admin:investments_deckaccess_changelist"),
+        {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
+    )
+
+    assert listing.status_code == 200
+    assert (change.status_code, delete.status_code) == (403, 403)
+    assert bulk.status_code in (200, 302)
+    assert list(DeckAccess.objects.values_list("pk", "page")) == [(entry.pk, 1)]
