@@ -233,6 +233,9 @@ def _deal_room(command, incubator: Organisation, accounts: dict) -> None:
             pitch=pitch, investor=user, stage=stage, amount=amount, terms_version=1, updated_at=now - timedelta(days=2)
         )
         InterestEvent.objects.create(interest=interest, stage=stage, amount=amount, terms_version=1)
+        DeckAccess.objects.create(
+            pitch=pitch, user=user, kind=DeckAccess.Kind.VIEW, pitch_version=1, at=now - timedelta(days=3, minutes=1)
+        )
         for page in range(1, 5 - n):
             DeckAccess.objects.create(
                 pitch=pitch, user=user, kind=DeckAccess.Kind.PAGE, page=page, pitch_version=1,

@@ -144,7 +144,7 @@ def deal_analytics(*, pitch: Pitch) -> dict:
                 "views": sum(1 for e in events if e.kind == DeckAccess.Kind.VIEW),
                 "first": events[0].at if events else None,
                 "last": events[-1].at if events else None,
-                "reading": _reading_time(events),
+                "reading": divmod(int(_reading_time(events).total_seconds()), 60),  # (minutes, seconds)
                 "pages": sorted({e.page for e in events if e.page}),
                 "downloads": sum(1 for e in events if e.kind == DeckAccess.Kind.DOWNLOAD),
                 "questions": asked.get(user_id, 0),
