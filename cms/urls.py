@@ -6,4 +6,7 @@ app_name = "cms"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("impact/", views.impact, name="impact"),
+    path("impact/exports.csv", views.impact_csv, name="impact-csv"),
+    path("impact/centres/<slug:slug>/", views.impact_centre, name="impact-centre"),
 ]

@@ -1,9 +1,15 @@
-"""The home page. It reads across every app, so it lives at the top layer."""
+"""Public pages that read across every app: the home page and the impact dashboard."""
+
+from __future__ import annotations
+
+import csv
 
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from cms import selectors
 from network.models import Introduction, Organisation, Profile
 
 
@@ -17,3 +23,34 @@ def home(request: HttpRequest) -> HttpResponse:
     figures["startups"] = Organisation.objects.filter(kind=Organisation.Kind.STARTUP).count()
     figures["introductions"] = Introduction.objects.filter(status=Introduction.Status.ACCEPTED).count()
     return render(request, "cms/home.html", {"figures": figures})
+
+
+@require_GET
+def impact(request: HttpRequest) -> HttpResponse:
+    return render(request, "cms/impact.html", {"figures": selectors.impact_figures()})
+
+
+@require_GET
+def impact_centre(request: HttpRequest, slug: str) -> HttpResponse:
+    centre = Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first()
+    if centre is None:
+        raise Http404
+    return render(request, "cms/impact.html", {"figures": selectors.impact_figures(centre=centre), "centre": centre})
+
+
+@require_GET
+def impact_csv(request: HttpRequest) -> HttpResponse:
+    """The dashboard's export figures as CSV: one row per quarter, sector and centre."""
+    exports = selectors.impact_figures()["exports"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="rabta-verified-exports.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["breakdown", "key", "verified_exports_usd"])
+    for row in exports["by_quarter"]:
+        writer.writerow(["quarter", f"{row['year']}-Q{row['quarter']}", f"{row['usd']:.2f}"])
+    for row in exports["by_sector"]:
+        writer.writerow(["sector", row["name"], f"{row['usd']:.2f}"])
+    for row in exports["by_centre"]:
+        writer.writerow(["centre", row["name"], f"{row['usd']:.2f}"])
+    writer.writerow(["total", "all", f"{exports['total']:.2f}"])
+    return response

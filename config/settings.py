@@ -68,6 +68,19 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    "taggit",
+    "modelcluster",
+    "wagtail.contrib.sitemaps",
+    "wagtail.contrib.routable_page",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
     "network",
     "mentorship",
     "investments",
@@ -353,11 +366,23 @@ if not DEBUG:
 
 # --- Rabta ----------------------------------------------------------------
 
+# --- Wagtail (stories) --------------------------------------------------------
+
+WAGTAIL_SITE_NAME = "Rabta"
+WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAIL_I18N_ENABLED = False
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+WAGTAILDOCS_EXTENSIONS = ["pdf"]
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+
 RABTA = {
     # An introduction request left unanswered this long expires.
     "INTRODUCTION_TTL_DAYS": int(os.environ.get("RABTA_INTRODUCTION_TTL_DAYS", "14")),
     # How many introduction requests a member may have waiting at once.
     "INTRODUCTION_OPEN_CAP": int(os.environ.get("RABTA_INTRODUCTION_OPEN_CAP", "5")),
+    # The national goal the impact dashboard measures verified exports against (US dollars a year).
+    "EXPORT_GOAL_USD": int(os.environ.get("RABTA_EXPORT_GOAL_USD", "15000000000")),
     "PHOTO_MAX_BYTES": 2 * 1024 * 1024,
     "DIRECTORY_PAGE_SIZE": 20,
     # Visitors (and members without a profile) see times in this zone.

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from network.models import (
     AuditEntry,
+    ExchangeRate,
+    ExportReport,
     Introduction,
     Language,
     Membership,
@@ -85,3 +87,29 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 admin.site.register(Sector)
 admin.site.register(Language)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Staff record each quarter's rates (e.g. the State Bank of Pakistan's averages) before reports use them."""
+
+    list_display = ["currency", "year", "quarter", "usd_per_unit", "source"]
+    list_filter = ["currency", "year"]
+
+
+@admin.register(ExportReport)
+class ExportReportAdmin(admin.ModelAdmin):
+    """Read only: reports change through the site, where every change is audited."""
+
+    list_display = ["__str__", "centre", "status", "amount_usd", "submitted_at"]
+    list_filter = ["status", "year", "quarter"]
+    list_select_related = ["organisation", "person__profile", "centre"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from network import views
+from network import export_views, views
 
 app_name = "network"
 
@@ -32,6 +32,10 @@ urlpatterns = [
     path("introductions/<int:pk>/decline/", views.introduction_decline, name="introduction-decline"),
     path("introductions/<int:pk>/withdraw/", views.introduction_withdraw, name="introduction-withdraw"),
     path("introductions/<int:pk>/outcome/", views.introduction_outcome, name="introduction-outcome"),
+    path("exports/", export_views.export_list, name="export-list"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/evidence/", export_views.export_evidence, name="export-evidence"),
+    path("organisations/<slug:slug>/exports/", export_views.centre_exports, name="centre-exports"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),

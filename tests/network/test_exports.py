@@ -1,0 +1,228 @@
+"""The export ledger: reports, currency conversion, verification, corrections with history, who sees what."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, reverse
+
+from network import services, urls
+from network.models import AuditEntry, ExchangeRate, ExportReport, Membership, Notification, Organisation
+from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def private_root(tmp_path):
+    field = ExportReport._meta.get_field("evidence")
+    original = field.storage
+    field.storage = FileSystemStorage(location=tmp_path, base_url="/no-public-url/")
+    yield tmp_path
+    field.storage = original
+
+
+@pytest.fixture
+def ledger():
+    centre = OrganisationFactory(name="NIC Lahore", slug="nic-lahore", kind=Organisation.Kind.INCUBATOR)
+    manager = ProfileFactory(display_name="Manager").user
+    MembershipFactory(organisation=centre, user=manager, role=Membership.Role.OWNER)
+    centre_member = ProfileFactory(display_name="Centre member").user
+    MembershipFactory(organisation=centre, user=centre_member, role=Membership.Role.MEMBER)
+    startup = OrganisationFactory(name="Raqam Pay", slug="raqam-pay")
+    founder = ProfileFactory(display_name="Founder").user
+    MembershipFactory(organisation=startup, user=founder, role=Membership.Role.OWNER)
+    teammate = ProfileFactory(display_name="Teammate").user
+    MembershipFactory(organisation=startup, user=teammate, role=Membership.Role.MEMBER)
+    freelancer = ProfileFactory(display_name="Freelancer").user
+    other_centre = OrganisationFactory(name="Peshawar Foundry", slug="peshawar", kind=Organisation.Kind.INCUBATOR)
+    other_manager = ProfileFactory(display_name="Other manager").user
+    MembershipFactory(organisation=other_centre, user=other_manager, role=Membership.Role.OWNER)
+    other_founder = ProfileFactory(display_name="Other founder").user
+    MembershipFactory(organisation=OrganisationFactory(slug="khet"), user=other_founder, role=Membership.Role.OWNER)
+    ExchangeRate.objects.create(currency="PKR", year=2026, quarter=2, usd_per_unit=Decimal("0.00357143"), source="SBP")
+    return SimpleNamespace(**locals())
+
+
+def report(ledger, **data):
+    values = {"year": 2026, "quarter": 2, "amount": Decimal(10000), "currency": "USD", "markets": ["US", "GB"]}
+    values.update(data)
+    return services.export_report_submit(
+        actor=ledger.founder, centre=ledger.centre, organisation=ledger.startup, data=values
+    )
+
+
+def events() -> list[str]:
+    return list(AuditEntry.objects.order_by("id").values_list("event", flat=True))
+
+
+# --- Services --------------------------------------------------------------------------
+
+
+def test_a_report_in_rupees_is_converted_at_the_recorded_rate(ledger):
+    filed = report(ledger, amount=Decimal(2800000), currency="pkr")
+
+    assert (filed.currency, filed.usd_rate, filed.amount_usd) == ("PKR", Decimal("0.00357143"), Decimal("10000.00"))
+    assert sorted(c.code for c in filed.markets) == ["GB", "US"]
+    assert filed.status == ExportReport.Status.SUBMITTED
+    assert events() == ["network.export_report.create"]
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [ledger.manager.pk]
+
+
+def test_a_currency_without_a_rate_and_a_future_quarter_are_refused(ledger):
+    with pytest.raises(ValidationError) as no_rate:
+        report(ledger, currency="AED")
+    with pytest.raises(ValidationError) as future:
+        report(ledger, year=2099, quarter=1)
+
+    assert list(no_rate.value.message_dict) == ["currency"]
+    assert future.value.message_dict == {"quarter": ["Report a quarter that has begun, not a future one."]}
+    assert not ExportReport.objects.exists()
+
+
+def test_only_owners_and_admins_report_for_a_startup_and_a_freelancer_reports_for_themself(ledger):
+    for outsider in (ledger.teammate, ledger.other_founder):
+        with pytest.raises(PermissionDenied):
+            services.export_report_submit(
+                actor=outsider, centre=ledger.centre, organisation=ledger.startup,
+                data={"year": 2026, "quarter": 2, "amount": Decimal(5), "currency": "USD"},
+            )  # fmt: skip
+    own = services.export_report_submit(
+        actor=ledger.freelancer, centre=ledger.centre, data={"year": 2026, "quarter": 2, "amount": 500}
+    )
+
+    assert (own.person, own.organisation, own.reporter_name) == (ledger.freelancer, None, "Freelancer")
+    assert ExportReport.objects.count() == 1
+
+
+def test_one_open_report_per_quarter(ledger):
+    report(ledger)
+
+    with pytest.raises(ValidationError) as twice:
+        report(ledger, amount=Decimal(5))
+
+    assert list(twice.value.message_dict) == ["quarter"]
+    assert ExportReport.objects.count() == 1
+
+
+def test_editable_until_verified_and_a_query_sends_it_back(ledger):
+    filed = report(ledger)
+    services.export_report_query(actor=ledger.manager, report=filed, reason="Which customers?")
+    filed.refresh_from_db()
+    assert (filed.status, filed.query_reason) == ("queried", "Which customers?")
+
+    services.export_report_update(actor=ledger.founder, report=filed, data={"amount": Decimal(12000)})
+    filed.refresh_from_db()
+    assert (filed.status, filed.amount_usd) == ("submitted", Decimal("12000.00"))
+
+    services.export_report_verify(actor=ledger.manager, report=filed)
+    with pytest.raises(ValidationError):
+        services.export_report_update(actor=ledger.founder, report=filed, data={"amount": Decimal(1)})
+    filed.refresh_from_db()
+    assert (filed.status, filed.amount, filed.verified_by) == ("verified", Decimal(12000), ledger.manager)
+    assert events() == [
+        "network.export_report.create",
+        "network.export_report.query",
+        "network.export_report.update",
+        "network.export_report.verify",
+    ]
+
+
+@pytest.mark.parametrize("who", ["centre_member", "other_manager", "founder"])
+def test_only_the_centres_managers_verify_or_query(ledger, who):
+    filed = report(ledger)
+    for action in (
+        lambda: services.export_report_verify(actor=getattr(ledger, who), report=filed),
+        lambda: services.export_report_query(actor=getattr(ledger, who), report=filed, reason="?"),
+    ):
+        with pytest.raises(PermissionDenied):
+            action()
+    assert ExportReport.objects.get().status == "submitted"
+
+
+def test_a_correction_replaces_the_verified_figure_only_once_verified_and_history_stays(ledger):
+    first = report(ledger)
+    services.export_report_verify(actor=ledger.manager, report=first)
+
+    correction = report(ledger, amount=Decimal(9000))
+    assert correction.replaces == first
+    assert list(ExportReport.objects.filter(status="verified").values_list("amount", flat=True)) == [Decimal(10000)]
+
+    services.export_report_verify(actor=ledger.manager, report=correction)
+
+    assert dict(ExportReport.objects.values_list("pk", "status")) == {first.pk: "superseded", correction.pk: "verified"}
+
+
+def test_evidence_is_checked_by_content(ledger):
+    with pytest.raises(ValidationError) as error:
+        services.export_report_submit(
+            actor=ledger.founder, centre=ledger.centre, organisation=ledger.startup,
+            data={"year": 2026, "quarter": 2, "amount": Decimal(1)},
+            evidence=SimpleUploadedFile("statement.pdf", b"not a pdf at all", content_type="application/pdf"),
+        )  # fmt: skip
+    assert error.value.message_dict == {"evidence": ["Upload a PDF, PNG or JPEG file."]}
+
+
+# --- Pages -----------------------------------------------------------------------------
+
+
+def test_the_ladder_on_a_report_and_its_evidence(client, client_for, ledger):
+    filed = services.export_report_submit(
+        actor=ledger.founder, centre=ledger.centre, organisation=ledger.startup,
+        data={"year": 2026, "quarter": 2, "amount": Decimal(10000), "currency": "USD"},
+        evidence=SimpleUploadedFile("statement.pdf", PDF, content_type="application/pdf"),
+    )  # fmt: skip
+    pages = [reverse("network:export-detail", args=[filed.pk]), reverse("network:export-evidence", args=[filed.pk])]
+    queue = reverse("network:centre-exports", args=[ledger.centre.slug])
+
+    for path in [*pages, queue]:
+        assert client.get(path).status_code == 302
+    for outsider in (ledger.other_founder, ledger.other_manager, ledger.freelancer):
+        for path in [*pages, queue]:
+            assert client_for(outsider).get(path).status_code == 404
+    for insider in (ledger.founder, ledger.teammate, ledger.manager, ledger.centre_member):
+        for path in pages:
+            assert client_for(insider).get(path).status_code == 200
+    assert client_for(ledger.teammate).get(queue).status_code == 404
+    assert client_for(ledger.centre_member).get(queue).status_code == 200
+
+
+def test_outsiders_posting_change_nothing(client_for, ledger):
+    filed = report(ledger)
+    before = (list(ExportReport.objects.values_list("status", "amount")), events())
+    path = reverse("network:export-detail", args=[filed.pk])
+
+    for outsider, expected in ((ledger.other_manager, 404), (ledger.centre_member, 302), (ledger.teammate, 403)):
+        for data in ({"kind": "verify"}, {"kind": "update", "amount": "1", "currency": "USD"}):
+            response = client_for(outsider).post(path, data)
+            assert response.status_code in (expected, 403, 302)
+
+    assert (list(ExportReport.objects.values_list("status", "amount")), events()) == before
+
+
+def test_a_founder_reports_and_the_centre_verifies_through_the_pages(client_for, ledger):
+    response = client_for(ledger.founder).post(
+        reverse("network:export-list"),
+        {"reporter": str(ledger.startup.pk), "centre": ledger.centre.pk, "year": "2026", "quarter": "2",
+         "amount": "2800000", "currency": "PKR", "markets": ["AE", "US"], "note": "Upwork and direct clients."},
+    )  # fmt: skip
+    filed = ExportReport.objects.get()
+    assert response["Location"] == filed.get_absolute_url()
+
+    verified = client_for(ledger.manager).post(filed.get_absolute_url(), {"kind": "verify"})
+
+    assert verified.status_code == 302
+    filed.refresh_from_db()
+    assert (filed.status, filed.amount_usd) == ("verified", Decimal("10000.00"))
+
+
+def test_export_urls_are_in_the_ladder():
+    names = {p.name for p in urls.urlpatterns if isinstance(p, URLPattern) and "export" in p.name}
+    assert names == {"export-list", "export-detail", "export-evidence", "centre-exports"}
