@@ -25,7 +25,7 @@ def cache_key(centre: Organisation | None) -> str:
 
 def forget_impact(*, centre_id: int | None = None) -> None:
     """Drop cached figures that a change (a verified export) makes stale."""
-    keys = ["impact:figures:all"]
+    keys = ["impact:figures:all", "impact:home"]
     if centre_id is not None:
         keys.append(f"impact:figures:{centre_id}")
     cache.delete_many(keys)
@@ -133,3 +133,37 @@ def impact_figures(*, centre: Organisation | None = None) -> dict:
         return figures
 
     return cache.get_or_set(cache_key(centre), compute, CACHE_SECONDS)
+
+
+def home_figures() -> dict:
+    """The home page's live figures: members, mentors abroad, startups, introductions, verified exports."""
+
+    def compute() -> dict:
+        from network.models import Introduction, Profile
+
+        figures = Profile.objects.listed().aggregate(
+            members=Count("id"),
+            mentors=Count("id", filter=Q(is_mentor=True)),
+            abroad=Count("id", filter=Q(lives_abroad=True)),
+            countries=Count("country", distinct=True, filter=Q(lives_abroad=True)),
+        )
+        figures["startups"] = Organisation.objects.filter(kind=Organisation.Kind.STARTUP).count()
+        figures["introductions"] = Introduction.objects.filter(status=Introduction.Status.ACCEPTED).count()
+        figures["sessions"] = Booking.objects.filter(status=Booking.Status.COMPLETED).count()
+        figures["exports_usd"] = ExportReport.objects.filter(status=ExportReport.Status.VERIFIED).aggregate(
+            usd=Sum("amount_usd")
+        )["usd"] or Decimal(0)
+        return figures
+
+    return cache.get_or_set("impact:home", compute, CACHE_SECONDS)
+
+
+def featured_stories(*, limit: int = 3):
+    """Featured live stories first, then the newest, with their hero images."""
+    from cms.models import StoryPage
+
+    return list(
+        StoryPage.objects.live()
+        .select_related("hero_image")
+        .order_by("-featured", "-date", "-first_published_at")[:limit]
+    )

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import csv
 
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from wagtail.views import serve as wagtail_serve
 
 from cms import selectors
-from network.models import Introduction, Organisation, Profile
+from network.models import Organisation
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    figures = Profile.objects.listed().aggregate(
-        members=Count("id"),
-        mentors=Count("id", filter=Q(is_mentor=True)),
-        abroad=Count("id", filter=Q(lives_abroad=True)),
-        countries=Count("country", distinct=True, filter=Q(lives_abroad=True)),
-    )
-    figures["startups"] = Organisation.objects.filter(kind=Organisation.Kind.STARTUP).count()
-    figures["introductions"] = Introduction.objects.filter(status=Introduction.Status.ACCEPTED).count()
-    return render(request, "cms/home.html", {"figures": figures})
+    """The site root is Wagtail's home page (editors change it in the admin); this keeps its URL name."""
+    return wagtail_serve(request, "")
 
 
 @require_GET

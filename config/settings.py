@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "taggit",
     "modelcluster",
+    "django.contrib.sitemaps",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.routable_page",
     "wagtail.embeds",
@@ -370,6 +371,8 @@ if not DEBUG:
 
 WAGTAIL_SITE_NAME = "Rabta"
 WAGTAILADMIN_BASE_URL = SITE_URL
+# Editors sign in like everyone else (allauth, with two-factor authentication where they turned it on).
+WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]

@@ -26,6 +26,7 @@ from investments.models import (
     Tranche,
 )
 from investments.permissions import can_apply_for, can_manage_incubator, is_admitted
+from investments.signals import milestone_verified, pitch_closed
 from investments.uploads import validate_deck, validate_evidence_file
 from network.audit import audit_record
 from network.models import Membership, Organisation, User
@@ -472,6 +473,7 @@ def milestone_verify(*, actor: User, milestone: Milestone, ip_address: str | Non
         message=_("Milestone verified: %(title)s.") % {"title": milestone.title},
         url=_enrolment_url(milestone),
     )
+    transaction.on_commit(lambda: milestone_verified.send(sender=Milestone, milestone=milestone))
     return milestone
 
 
@@ -714,4 +716,6 @@ def pitch_transition(
         from investments.dealroom.services import deal_announce
 
         deal_announce(pitch=pitch)
+    if target == Pitch.Status.CLOSED:
+        transaction.on_commit(lambda: pitch_closed.send(sender=Pitch, pitch=pitch))
     return pitch

@@ -37,6 +37,7 @@ from mentorship.models import (
     new_feed_token,
 )
 from mentorship.selectors import holding_bookings, mentor_slots, request_ttl
+from mentorship.signals import session_featurable
 from network.audit import audit_record
 from network.models import User
 from network.services import notification_create
@@ -622,7 +623,14 @@ def feedback_submit(
     feedback.full_clean()
     feedback.save()
     audit_record(actor=author, event="mentorship.feedback.create", target=feedback, data={"rating": rating})
+    both = list(Feedback.objects.filter(booking=booking))
+    if len(both) == 2 and all(f.rating >= FEATURE_RATING and f.may_feature for f in both):
+        transaction.on_commit(lambda: session_featurable.send(sender=Booking, booking=booking))
     return feedback
+
+
+# Both sides rate a session at least this high (and agree) before an editor is offered its story.
+FEATURE_RATING = 4
 
 
 @transaction.atomic

@@ -117,6 +117,7 @@ DEMO_ACCOUNTS = [
     ("investor", "Rehan Siddiqui", "investor"),
     ("incubator", "Saima Baig", "incubator manager"),
     ("editor", "Nadia Hashmi", "editor"),
+    ("reviewer", "Omar Sheikh", "story reviewer"),
     ("staff", "Tariq Mirza", "staff"),
 ]
 
@@ -208,14 +209,19 @@ class Command(BaseCommand):
             incubator.headline = "Programme manager, National Incubation Centre Lahore"
             incubator.city, incubator.country = "Lahore", "PK"
             incubator.save()
-        for local in ("editor", "staff"):
+        headlines = {"editor": "Editor, Rabta stories", "reviewer": "Reviewer, Rabta stories", "staff": "Rabta staff"}
+        for local, headline in headlines.items():
             profile = accounts[local].profile
             if not profile.headline:
-                profile.headline = "Editor, Rabta stories" if local == "editor" else "Rabta staff"
+                profile.headline = headline
                 profile.city, profile.country = "Islamabad", "PK"
                 profile.save()
+        # Wagtail's own groups: editors write stories, moderators ("Moderators approval", the default
+        # workflow) approve them before they are published.
         editors, _ = Group.objects.get_or_create(name="Editors")
         accounts["editor"].groups.add(editors)
+        moderators, _ = Group.objects.get_or_create(name="Moderators")
+        accounts["reviewer"].groups.add(moderators)
         staff = accounts["staff"]
         if not staff.is_staff:
             staff.is_staff = True
