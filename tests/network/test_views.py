@@ -159,6 +159,13 @@ SIGNED_IN_ONLY = [
     ("get", "network:notification-list", lambda w: [], None),
     ("post", "network:notification-read-all", lambda w: [], {}),
     ("post", "network:notification-read", lambda w: [w.notification.pk], {}),
+    # The export ledger (its own ladder, with reports, is in test_exports.py).
+    ("get", "network:export-list", lambda w: [], None),
+    ("post", "network:export-list", lambda w: [], {"reporter": "self", "amount": "1"}),
+    ("get", "network:export-detail", lambda w: [999999], None),
+    ("post", "network:export-detail", lambda w: [999999], {"kind": "verify"}),
+    ("get", "network:export-evidence", lambda w: [999999], None),
+    ("get", "network:centre-exports", lambda w: [w.organisation.slug], None),
 ]
 
 PUBLIC = ["network:member-detail", "network:member-photo", "network:organisation-detail"]
