@@ -14,6 +14,54 @@ from tests.network.factories import (
     UserFactory,
 )
 
+# Wagtail's tree (root, home page, story index, site), its groups with their permissions and the
+# moderation workflow come from migrations. A transactional test (live server, browser) empties the
+# database when it ends, so the next one would start without them. They are dumped once, with
+# natural keys (content types and permissions are recreated with new ids after each flush), and
+# loaded again at the start of a transactional test that finds them gone.
+WAGTAIL_BASE_DATA = [
+    "auth.group",
+    "wagtailcore.locale",
+    "wagtailcore.collection",
+    "wagtailcore.page",
+    "wagtailcore.site",
+    "wagtailcore.grouppagepermission",
+    "wagtailcore.groupcollectionpermission",
+    "wagtailcore.task",
+    "wagtailcore.groupapprovaltask",
+    "wagtailcore.workflow",
+    "wagtailcore.workflowtask",
+    "wagtailcore.workflowpage",
+    "cms.homepage",
+    "cms.storyindexpage",
+]
+
+
+@pytest.fixture(scope="session")
+def wagtail_base_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    from django.core.management import call_command
+
+    path = tmp_path_factory.mktemp("wagtail") / "base.json"
+    with django_db_blocker.unblock():
+        call_command(
+            "dumpdata", *WAGTAIL_BASE_DATA, natural_foreign=True, natural_primary=False, output=str(path), verbosity=0
+        )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _wagtail_base_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if not marker or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    from django.core.management import call_command
+    from wagtail.models import Page
+
+    path = request.getfixturevalue("wagtail_base_data")
+    request.getfixturevalue("transactional_db")
+    if not Page.objects.exists():
+        call_command("loaddata", str(path), verbosity=0)
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
