@@ -119,7 +119,7 @@ def on_session_featurable(sender, booking, **kwargs) -> None:
         % {"mentor": mentor.user.display_name, "founder": founder.display_name},
         standfirst=_("Both rated their session highly and agreed to share it."),
         figures=[
-            (str(booking.duration.seconds // 60), _("minutes, %(type)s") % {"type": booking.session_type.name}, "")
+            (str(booking.duration.seconds // 60), _("minutes, %(type)s") % {"type": booking.session_type.title}, "")
         ],
         facts=[
             _("Mentor: %(name)s, %(zone)s.") % {"name": mentor.user.display_name, "zone": mentor.timezone},

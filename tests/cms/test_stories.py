@@ -252,3 +252,54 @@ def test_a_verified_milestone_offers_editors_a_draft_once(django_capture_on_comm
     on_milestone_verified(sender=None, milestone=milestone)
     assert StoryPage.objects.filter(source_key=f"milestone:{milestone.pk}").count() == 1
     assert Page.objects.filter(title__startswith="Raqam Pay reaches").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("ratings", "consents", "drafted"),
+    [((5, 4), (True, True), True), ((5, 3), (True, True), False), ((5, 5), (True, False), False)],
+)
+def test_a_session_both_sides_loved_and_agreed_to_share_offers_a_draft(
+    django_capture_on_commit_callbacks, ratings, consents, drafted
+):
+    from mentorship import services
+    from mentorship.models import Booking
+    from tests.mentorship.factories import BookingFactory
+
+    held = BookingFactory(status=Booking.Status.COMPLETED)
+    sides = [held.mentee, held.mentor.user]
+    with django_capture_on_commit_callbacks(execute=True):
+        for author, rating, consent in zip(sides, ratings, consents, strict=True):
+            services.feedback_submit(author=author, booking=held, rating=rating, may_feature=consent)
+
+    stories = StoryPage.objects.filter(source_key=f"session:{held.pk}")
+    assert stories.exists() is drafted
+    if drafted:
+        assert list(stories.get().mentors.all()) == [held.mentor]
+        assert stories.get().live is False
+
+
+def test_a_closed_round_offers_a_draft_with_the_committed_total(django_capture_on_commit_callbacks):
+    from investments import services
+    from investments.models import Interest, Pitch
+    from tests.investments.factories import IncubatorFactory
+    from tests.network.factories import MembershipFactory, OrganisationFactory
+
+    incubator = IncubatorFactory(name="NIC Lahore")
+    manager = ProfileFactory().user
+    MembershipFactory(organisation=incubator, user=manager, role="owner")
+    startup = OrganisationFactory(name="Raqam Pay")
+    founder = ProfileFactory().user
+    MembershipFactory(organisation=startup, user=founder, role="owner")
+    pitch = Pitch.objects.create(
+        startup=startup, incubator=incubator, status="ready", one_liner="Payroll", ask_amount=250000,
+        instrument="safe", currency="USD",
+    )  # fmt: skip
+    Interest.objects.create(
+        pitch=pitch, investor=ProfileFactory().user, stage="committed", amount=60000, terms_version=1
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pitch_transition(actor=founder, pitch=pitch, action="close")
+
+    story = StoryPage.objects.get(source_key=f"pitch:{pitch.pk}")
+    assert [b.value["value"] for b in story.body if b.block_type == "key_figure"] == ["60,000 USD", "1"]
