@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format migrations-check deploy-check lock clean
+.PHONY: prod run test install install-dev lint format migrations-check deploy-check lock clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Rabta needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -27,6 +27,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed-base requirements/dev.txt
 install: $(VENV)/.installed-base
 
 install-dev: $(VENV)/.installed-dev
+
+# The production configuration on this machine (PostgreSQL, Redis, several workers): see bin/run-prod.
+prod: install
+	bin/run-prod
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

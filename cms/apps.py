@@ -17,8 +17,26 @@ class CmsConfig(AppConfig):
         pitch_closed.connect(stories.on_pitch_closed, dispatch_uid="cms.pitch_story")
         session_featurable.connect(stories.on_session_featurable, dispatch_uid="cms.session_story")
 
+        from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+        for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
+            signal.connect(_pages_changed, dispatch_uid=f"cms.pages_changed.{id(signal)}")
+        from django.db.models.signals import post_delete
+        from wagtail.models import Page
+
+        post_delete.connect(_pages_changed, sender=Page, dispatch_uid="cms.page_deleted")
+
 
 def _export_verified(sender, report, **kwargs) -> None:
     from cms.selectors import forget_impact
+    from network.pagecache import bump_pages
 
     forget_impact(centre_id=report.centre_id)
+    bump_pages("impact")
+
+
+def _pages_changed(sender, **kwargs) -> None:
+    """Published stories changed: the cached home page, story index and story pages are stale."""
+    from network.pagecache import bump_pages_on_commit
+
+    bump_pages_on_commit("stories")

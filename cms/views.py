@@ -11,19 +11,23 @@ from wagtail.views import serve as wagtail_serve
 
 from cms import selectors
 from network.models import Organisation
+from network.pagecache import cache_for_visitors
 
 
+@cache_for_visitors("stories", "impact")
 def home(request: HttpRequest) -> HttpResponse:
     """The site root is Wagtail's home page (editors change it in the admin); this keeps its URL name."""
     return wagtail_serve(request, "")
 
 
 @require_GET
+@cache_for_visitors("impact")
 def impact(request: HttpRequest) -> HttpResponse:
     return render(request, "cms/impact.html", {"figures": selectors.impact_figures()})
 
 
 @require_GET
+@cache_for_visitors("impact")
 def impact_centre(request: HttpRequest, slug: str) -> HttpResponse:
     centre = Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first()
     if centre is None:
@@ -32,6 +36,7 @@ def impact_centre(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cache_for_visitors("impact")
 def impact_csv(request: HttpRequest) -> HttpResponse:
     """The dashboard's export figures as CSV: one row per quarter, sector and centre."""
     exports = selectors.impact_figures()["exports"]
@@ -47,3 +52,13 @@ def impact_csv(request: HttpRequest) -> HttpResponse:
         writer.writerow(["centre", row["name"], f"{row['usd']:.2f}"])
     writer.writerow(["total", "all", f"{exports['total']:.2f}"])
     return response
+
+
+# Every Wagtail page (the story index, stories) for signed-out visitors, until a page is published,
+# unpublished, moved or deleted.
+serve_page = require_GET(cache_for_visitors("stories")(wagtail_serve))
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    """The floor for the page benchmark: the same stack of middleware, no database, no template."""
+    return HttpResponse(b"ok", content_type="text/plain")

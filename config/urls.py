@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 
+from cms import views as cms_views
+from network import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("editors/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
@@ -17,10 +22,25 @@ urlpatterns = [
     path("", include("cms.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.SERVE_MEDIA:
+    from django.views.decorators.cache import cache_control
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Wagtail renditions get a new name whenever the image changes, so a day of caching is safe.
+    urlpatterns.append(
+        re_path(
+            r"^media/(?P<path>(?:original_images|images)/[^/]+)$",  # story images only; photos go through a view
+            cache_control(public=True, max_age=86400)(serve),
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
 
-# Wagtail's pages (stories) answer every path nothing above claimed, so this comes last.
-urlpatterns.append(path("", include(wagtail_urls)))
+if settings.RABTA_BENCH_BARE_VIEW:  # only while manage.py bench_pages runs
+    urlpatterns.append(path("bench/bare/", cms_views.bare))
+
+# Wagtail's pages (stories) answer every path nothing above claimed, so they come last; signed-out
+# visitors get them from the page cache.
+urlpatterns += [
+    re_path(r"^((?:[\w\-]+/)*)$", cms_views.serve_page, name="page"),
+    path("", include(wagtail_urls)),
+]

@@ -40,6 +40,7 @@ from mentorship.selectors import holding_bookings, mentor_slots, request_ttl
 from mentorship.signals import session_featurable
 from network.audit import audit_record
 from network.models import User
+from network.pagecache import bump_pages_on_commit
 from network.services import notification_create
 
 SLOT_TAKEN = gettext_lazy("This time was just taken by someone else. Please choose another time.")
@@ -84,6 +85,7 @@ def mentor_update(*, mentor: Mentor, data: dict[str, Any]) -> Mentor:
     mentor.full_clean()
     mentor.save()
     audit_record(actor=mentor.user, event="mentorship.mentor.update", target=mentor, data={"fields": sorted(data)})
+    bump_pages_on_commit("profiles")
     return mentor
 
 
@@ -107,6 +109,7 @@ def mentor_set_status(*, actor: User, mentor: Mentor, status: str) -> Mentor:
             message=_("You are now listed as a mentor on Rabta."),
             url=mentor.get_absolute_url(),
         )
+    bump_pages_on_commit("profiles")
     return mentor
 
 
@@ -651,6 +654,7 @@ def endorsement_create(*, mentor: Mentor, founder: User, text: str) -> Endorseme
         message=_("%(name)s endorsed you.") % {"name": mentor.user.display_name},
         url=founder.profile.get_absolute_url() if hasattr(founder, "profile") else "",
     )
+    bump_pages_on_commit("profiles")
     return endorsement
 
 

@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 
 from network.audit import audit_record
 from network.models import Introduction, Membership, Notification, Organisation, Profile, User
+from network.pagecache import bump_pages_on_commit
 
 # --- Notifications -----------------------------------------------------------
 
@@ -115,6 +116,7 @@ def profile_update(
         data={"fields": sorted(changed)},
         ip_address=ip_address,
     )
+    bump_pages_on_commit("profiles")
     return profile
 
 
@@ -178,6 +180,7 @@ def organisation_update(
         data={"fields": sorted(changed)},
         ip_address=ip_address,
     )
+    bump_pages_on_commit("organisations", "profiles")
     return organisation
 
 
@@ -231,6 +234,7 @@ def membership_add(
         % {"organisation": organisation.name, "role": membership.get_role_display()},
         url=organisation.get_absolute_url(),
     )
+    bump_pages_on_commit("organisations", "profiles")
     return membership
 
 
@@ -258,6 +262,7 @@ def membership_update_role(
         data={"from": old_role, "to": role},
         ip_address=ip_address,
     )
+    bump_pages_on_commit("organisations", "profiles")
     return current
 
 
@@ -280,6 +285,7 @@ def membership_remove(*, actor: User, membership: Membership, ip_address: str | 
         ip_address=ip_address,
     )
     current.delete()
+    bump_pages_on_commit("organisations", "profiles")
 
 
 # --- Introductions -----------------------------------------------------------

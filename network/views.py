@@ -29,6 +29,7 @@ from network.forms import (
     add_validation_errors,
 )
 from network.models import Membership, Organisation, Profile, User
+from network.pagecache import cache_for_visitors
 from network.permissions import (
     access_introduction,
     access_organisation_for_management,
@@ -112,6 +113,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_for_visitors("profiles")
 def member_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
         profile = selectors.profile_get(user_id=user_id)
@@ -162,6 +164,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_for_visitors("organisations")
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         organisation = selectors.organisation_get(slug=slug)

@@ -1020,7 +1020,7 @@ def test_profile_update_removes_the_old_photo_after_commit(member, media_root, d
         assert storage.exists(old_name)  # not before the commit
 
     # then
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the old photo removed, and the public profile page refreshed
     profile.refresh_from_db()
     assert profile.photo.name != old_name
     assert not storage.exists(old_name)

@@ -1,0 +1,167 @@
+"""Measure the key pages against a bare Django view, served by the production setup, with wrk.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rabta_bench REDIS_URL=redis://127.0.0.1:6379/3 \\
+        .venv/bin/python manage.py bench_pages [--seed] [--members 100000] [--duration 10] [--connections 50]
+
+Starts uvicorn with --workers (one per core) and production settings on the database and Redis named
+by the environment, warms each page, then runs wrk against each for --duration seconds at
+--connections concurrent connections, and prints requests per second, p50/p95/p99 latency and the
+ratio to the bare view measured in the same run. Signed-in pages use real sessions of demo accounts
+(``seed_demo``). Needs Debian's ``wrk`` (``apt-get install wrk``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test import Client
+
+from mentorship.management.commands.bench_room import ROOT, children, free_port, wait_for_port
+
+LUA = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format('RESULT {"rps": %.1f, "p50": %.2f, "p95": %.2f, "p99": %.2f, "errors": %d, "non2xx": %d}\\n',
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, errors, summary.errors.status))
+end
+"""
+
+
+class Command(BaseCommand):
+    help = "Requests per second and latency of the key pages next to a bare view (wrk, production setup)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", action="store_true", help="Run seed_demo first (with --members).")
+        parser.add_argument("--members", type=int, default=0, help="Bulk members for seed_demo --members.")
+        parser.add_argument("--duration", type=int, default=10, help="Seconds of load per page.")
+        parser.add_argument("--connections", type=int, default=50)
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+
+    def handle(self, *args, **options) -> None:
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            raise CommandError("wrk is missing: apt-get install wrk")
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+            raise CommandError("Measure the production shape: set DATABASE_URL (PostgreSQL) and REDIS_URL.")
+        call_command("migrate", verbosity=0)
+        if options["seed"]:
+            call_command("seed_demo", members=options["members"])
+        pages = self._pages()
+        port = free_port()
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # the sessions made here must verify there
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "RABTA_BENCH_BARE_VIEW": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+        # Hashed, compressed static files, as production serves them (the manifest needs DEBUG off).
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        log = tempfile.NamedTemporaryFile("w", prefix="bench-pages-", suffix=".log", delete=False)  # noqa: SIM115
+        server = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(options["workers"]), "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
+            ],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text(LUA)
+        try:
+            wait_for_port(port)
+            time.sleep(2)  # uvicorn's workers start after the port opens
+            rows = []
+            for name, path, cookie in pages:
+                url = f"http://127.0.0.1:{port}{path}"
+                headers = ["-H", f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}"] if cookie else []
+                for _ in range(3):  # warm: caches, connection pools, each worker's first request
+                    subprocess.run([wrk, "-t1", "-c2", "-d1s", *headers, url], capture_output=True, check=True)  # noqa: S603
+                out = subprocess.run(  # noqa: S603
+                    [wrk, "-t2", f"-c{options['connections']}", f"-d{options['duration']}s", "-s", str(script),
+                     *headers, url],
+                    capture_output=True, text=True, check=True,
+                ).stdout  # fmt: skip
+                result = json.loads(out.split("RESULT ", 1)[1])
+                rows.append((name, path, result))
+                self.stdout.write(f"{name}: {result}")
+        finally:
+            for pid in children(server.pid):
+                os.kill(pid, 15)
+            server.terminate()
+            server.wait(timeout=20)
+            script.unlink(missing_ok=True)
+        self._report(rows, options, log.name)
+
+    def _pages(self) -> list[tuple[str, str, str | None]]:
+        """(name, path, session cookie or None) for the bare view and each key page."""
+        from cms.models import StoryPage
+        from investments.models import Cohort, InvestorProfile
+        from mentorship.models import Mentor
+        from network.models import User
+
+        def session(email: str) -> str:
+            client = Client()
+            client.force_login(User.objects.get(email=email))
+            return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+        story = StoryPage.objects.live().order_by("-date").first()
+        mentor = Mentor.objects.listed().select_related("user").order_by("id").first()
+        investor = (
+            InvestorProfile.objects.filter(status="approved", user__authenticator__isnull=False)
+            .select_related("user")
+            .first()
+        )
+        cohort = Cohort.objects.select_related("incubator").filter(status="running").first()
+        if not (story and mentor and investor and cohort):
+            raise CommandError("Load the demo data first: --seed (or manage.py seed_demo).")
+        founder = session("founder@demo.rabta.pk")
+        return [
+            ("bare view", "/bench/bare/", None),
+            ("home (visitor)", "/", None),
+            ("story index (visitor)", "/stories/", None),
+            ("story page (visitor)", story.url, None),
+            ("public profile (visitor)", f"/members/{mentor.user_id}/", None),
+            ("impact dashboard (visitor)", "/impact/", None),
+            ("directory (member)", "/members/", founder),
+            ("mentor list (member)", "/mentors/", founder),
+            ("my sessions (member)", "/sessions/", founder),
+            ("deal list (investor)", "/deals/", session(investor.user.email)),
+            (
+                "incubator dashboard (manager)",
+                f"/incubators/{cohort.incubator.slug}/",
+                session("incubator@demo.rabta.pk"),
+            ),
+        ]
+
+    def _report(self, rows, options, log_name: str) -> None:
+        bare = rows[0][2]["rps"]
+        from network.models import Profile
+
+        members = Profile.objects.count()
+        self.stdout.write("")
+        self.stdout.write(
+            f"{options['connections']} connections, {options['duration']} s a page, {options['workers']} uvicorn "
+            f"workers, {os.cpu_count()} cores, {members:,} members; server log {log_name}"
+        )
+        self.stdout.write("| page | req/s | p50 ms | p95 ms | p99 ms | of bare | non-2xx |")
+        self.stdout.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, _path, r in rows:
+            self.stdout.write(
+                f"| {name} | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
+                f"{r['rps'] / bare * 100:.0f} % | {r['non2xx'] + r['errors']} |"
+            )

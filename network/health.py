@@ -1,0 +1,67 @@
+"""Health for load balancers: ``/healthz`` (the process answers) and ``/readyz`` (it can reach its
+database and, when configured, Redis)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connections
+from django.db.utils import load_backend
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def database_reachable(settings_dict: dict | None = None) -> bool:
+    """Open (and close) a fresh connection with these settings — the default database's unless given."""
+    settings_dict = settings_dict or connections["default"].settings_dict
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(
+        {**settings_dict, "OPTIONS": {k: v for k, v in settings_dict.get("OPTIONS", {}).items() if k != "pool"}},
+        alias="__health__",
+    )
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        logger.exception("Readiness: the database is unreachable")
+        return False
+    finally:
+        wrapper.close()
+
+
+def redis_reachable(url: str | None = None) -> bool | None:
+    """PING Redis at ``url`` (``REDIS_URL`` unless given); None when the site runs without Redis."""
+    url = url if url is not None else getattr(settings, "REDIS_URL", None)
+    if not url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        logger.exception("Readiness: Redis is unreachable")
+        return False
+    finally:
+        client.close()
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": database_reachable()}
+    redis_state = redis_reachable()
+    if redis_state is not None:
+        checks["redis"] = redis_state
+    ready = all(checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)

@@ -1,0 +1,102 @@
+"""Health and readiness for load balancers; request ids in responses and in structured logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from django.db import connections
+from django.urls import path
+
+from network import health
+from network.observability import JsonFormatter, RequestIdFilter
+
+pytestmark = pytest.mark.django_db
+
+
+def boom(request):
+    raise RuntimeError("the payment provider timed out")
+
+
+urlpatterns = [path("boom/", boom), path("healthz", health.healthz), path("readyz", health.readyz)]
+
+
+def broken_database() -> dict:
+    settings_dict = dict(connections["default"].settings_dict)
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        settings_dict["NAME"] = "/nonexistent-folder/rabta.sqlite3"
+    else:
+        settings_dict["PORT"] = "1"  # nothing listens there
+    return settings_dict
+
+
+def test_healthz_answers_without_touching_anything(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_readyz_is_ok_when_the_database_and_redis_answer(client, settings):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    expected = {"database": True, **({"redis": True} if settings.REDIS_URL else {})}
+    assert response.json() == {"status": "ok", "checks": expected}
+
+
+def test_an_unreachable_database_is_reported(client, monkeypatch):
+    assert health.database_reachable(broken_database()) is False
+    for key, value in broken_database().items():
+        monkeypatch.setitem(connections["default"].settings_dict, key, value)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] is False
+
+
+def test_an_unreachable_redis_is_reported(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {"database": True, "redis": False}}
+
+
+def test_every_response_carries_a_request_id_and_keeps_a_sane_incoming_one(client):
+    fresh = client.get("/healthz")
+    kept = client.get("/healthz", HTTP_X_REQUEST_ID="lb-1234abcd")
+    replaced = client.get("/healthz", HTTP_X_REQUEST_ID="<script>alert(1)</script>")
+
+    assert len(fresh["X-Request-ID"]) == 32
+    assert kept["X-Request-ID"] == "lb-1234abcd"
+    assert replaced["X-Request-ID"] != "<script>alert(1)</script>"
+    assert len(replaced["X-Request-ID"]) == 32
+
+
+@pytest.mark.urls("tests.network.test_health")
+def test_an_error_reaches_the_log_as_json_with_its_request_id(client):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    client.raise_request_exception = False
+    try:
+        response = client.get("/boom/", HTTP_X_REQUEST_ID="req-0123456789")
+    finally:
+        logger.removeHandler(handler)
+
+    assert response.status_code == 500
+    entry = json.loads(stream.getvalue().splitlines()[0])
+    assert entry["request_id"] == "req-0123456789"
+    assert entry["level"] == "ERROR"
+    assert entry["status"] == 500
+    assert "RuntimeError: the payment provider timed out" in entry["exception"]
