@@ -16,21 +16,27 @@ logger = logging.getLogger(__name__)
 
 
 def database_reachable(settings_dict: dict | None = None) -> bool:
-    """Open (and close) a fresh connection with these settings — the default database's unless given."""
+    """Open (and close) a fresh connection with these settings — the default database's unless given.
+
+    The driver's connection is opened directly: no pool, no signals, nothing shared with the
+    connections that serve requests.
+    """
     settings_dict = settings_dict or connections["default"].settings_dict
-    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(
-        {**settings_dict, "OPTIONS": {k: v for k, v in settings_dict.get("OPTIONS", {}).items() if k != "pool"}},
-        alias="__health__",
-    )
+    options = {k: v for k, v in settings_dict.get("OPTIONS", {}).items() if k != "pool"}
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper({**settings_dict, "OPTIONS": options})
+    raw = None
     try:
-        with wrapper.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        raw = wrapper.get_new_connection(wrapper.get_connection_params())
+        cursor = raw.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
         return True
     except Exception:
         logger.exception("Readiness: the database is unreachable")
         return False
     finally:
-        wrapper.close()
+        if raw is not None:
+            raw.close()
 
 
 def redis_reachable(url: str | None = None) -> bool | None:

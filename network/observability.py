@@ -59,7 +59,11 @@ class RequestIdMiddleware:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        request_id = request_id_var.get()
+        if request_id == "-":
+            # Django logs 4xx/5xx responses after the middleware returned; the request still knows its id.
+            request_id = getattr(getattr(record, "request", None), "id", "-")
+        record.request_id = request_id
         return True
 
 

@@ -100,3 +100,20 @@ def test_an_error_reaches_the_log_as_json_with_its_request_id(client):
     assert entry["level"] == "ERROR"
     assert entry["status"] == 500
     assert "RuntimeError: the payment provider timed out" in entry["exception"]
+
+
+def test_a_503_is_logged_with_its_request_id(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        response = client.get("/readyz", HTTP_X_REQUEST_ID="probe-0123456789")
+    finally:
+        logger.removeHandler(handler)
+
+    entry = json.loads(stream.getvalue().splitlines()[-1])
+    assert (response.status_code, entry["status"], entry["request_id"]) == (503, 503, "probe-0123456789")
