@@ -17,17 +17,7 @@ from investments.models import (
     Pitch,
     Question,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from network.admin import ReadOnlyAdmin
 
 
 @admin.register(ConfidentialityTerms)

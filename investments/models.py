@@ -6,7 +6,6 @@ Milestones, funding tranches and pitches build on the admitted startups.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from network.models import Organisation
+from network.models import Organisation, private_storage
 
 
 class Cohort(models.Model):
@@ -247,11 +246,6 @@ class Milestone(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status != self.Status.VERIFIED and self.due_on < timezone.localdate()
-
-
-def private_storage():
-    """Files that only a permission check may hand out (evidence, decks): outside MEDIA_ROOT, no URL."""
-    return storages["private"]
 
 
 def evidence_upload_to(instance, filename: str) -> str:

@@ -97,13 +97,8 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     list_filter = ["currency", "year"]
 
 
-@admin.register(ExportReport)
-class ExportReportAdmin(admin.ModelAdmin):
-    """Read only: reports change through the site, where every change is audited."""
-
-    list_display = ["__str__", "centre", "status", "amount_usd", "submitted_at"]
-    list_filter = ["status", "year", "quarter"]
-    list_select_related = ["organisation", "person__profile", "centre"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through the site's services, where every change is audited."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -113,3 +108,10 @@ class ExportReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ExportReport)
+class ExportReportAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "centre", "status", "amount_usd", "submitted_at"]
+    list_filter = ["status", "year", "quarter"]
+    list_select_related = ["organisation", "person__profile", "centre"]

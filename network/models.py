@@ -422,7 +422,8 @@ def export_evidence_upload_to(instance, filename: str) -> str:
     return f"exports/{uuid.uuid4().hex}.{extension}"
 
 
-def _private_storage():
+def private_storage():
+    """Files that only a permission check may hand out (evidence, decks): outside MEDIA_ROOT, no URL."""
     from django.core.files.storage import storages
 
     return storages["private"]
@@ -462,7 +463,7 @@ class ExportReport(models.Model):
     markets = CountryField(_("destination markets"), multiple=True, blank=True)
     note = models.TextField(_("note"), max_length=2000, blank=True)
     evidence = models.FileField(
-        _("evidence (PDF, PNG or JPEG)"), upload_to=export_evidence_upload_to, storage=_private_storage, blank=True
+        _("evidence (PDF, PNG or JPEG)"), upload_to=export_evidence_upload_to, storage=private_storage, blank=True
     )
     evidence_content_type = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED)
