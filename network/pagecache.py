@@ -14,7 +14,6 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils.translation import get_language
 
 DEFAULT_TIMEOUT = 300
 VERSION_KEY = "pages:version:{}"
@@ -35,52 +34,95 @@ def _versions(namespaces: tuple[str, ...]) -> str:
     return ".".join(found[key] for key in keys)
 
 
-def _cacheable_request(request) -> bool:
-    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-        return False
-    # A visitor with a flash message waiting gets their own page.
-    return "messages" not in request.COOKIES and not request.session.get("_messages")
-
-
 def cache_for_visitors(*namespaces: str, timeout: int = DEFAULT_TIMEOUT):
-    """Serve signed-out visitors a cached copy of the page until one of ``namespaces`` changes."""
+    """Mark a view's pages as shareable between signed-out visitors until one of ``namespaces`` changes.
+
+    ``VisitorPageCacheMiddleware`` stores and serves them, early in the middleware chain.
+    """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _cacheable_request(request):
-                return view(request, *args, **kwargs)
-            path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-            key = f"pages:{_versions(namespaces)}:{get_language()}:{request.get_host()}:{path}"
-            cached = cache.get(key)
-            if cached is not None:
-                response = HttpResponse(cached["content"], content_type=cached["content_type"], status=200)
-                for header, value in cached["headers"].items():
-                    response[header] = value
-                response["X-Page-Cache"] = "hit"
-                return response
             response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
-                response.render()
-            if (
-                response.status_code == 200
-                and not response.streaming
-                and not response.cookies
-                # A page with a form carries a CSRF token, which must not be shared between visitors.
-                and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            ):
-                headers = {h: response[h] for h in ("Content-Language", "Link") if h in response}
-                cache.set(
-                    key,
-                    {"content": response.content, "content_type": response["Content-Type"], "headers": headers},
-                    timeout,
-                )
-            response["X-Page-Cache"] = "miss"
+            response.visitor_cache = (namespaces, timeout)
             return response
 
         return wrapper
 
     return decorator
+
+
+class VisitorPageCacheMiddleware:
+    """Serve signed-out visitors cached pages before sessions, authentication, URL resolving and the view.
+
+    A request without a session cookie (nobody is signed in) for a page stored earlier gets it from the
+    cache if none of the page's namespaces changed since. Pages are stored on their way out when the view
+    marked them (``cache_for_visitors``), the visitor was not signed in, and the page carries no cookie,
+    no CSRF token and no flash message. Everything the middleware further in added (security headers,
+    the content security policy) is stored with the page.
+    """
+
+    SKIPPED_HEADERS = {"set-cookie", "x-request-id", "x-page-cache"}
+    # Paths that never hold a visitor's page: no cache lookup for them at all.
+    NEVER_CACHED = (
+        "/accounts/", "/admin/", "/editors/", "/deals/", "/exports/", "/sessions/", "/notifications/",
+        "/dashboard/", "/profile/", "/static/", "/media/", "/healthz", "/readyz", "/bench/", "/ws/",
+    )  # fmt: skip
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def _key(request) -> str:
+        raw = "|".join([request.get_host(), request.get_full_path(), request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:40]])
+        return "pages:page:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        anonymous = (
+            request.method == "GET"
+            and not request.path_info.startswith(self.NEVER_CACHED)
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES
+        )
+        key = self._key(request) if anonymous else None
+        if key is not None:
+            entry = cache.get(key)
+            if entry is not None and _versions(entry["namespaces"]) == entry["versions"]:
+                response = HttpResponse(entry["content"], status=200)
+                for header, value in entry["headers"]:
+                    response[header] = value
+                response["X-Page-Cache"] = "hit"
+                return response
+        response = self.get_response(request)
+        marked = getattr(response, "visitor_cache", None)
+        if marked is None:
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return response
+        response["X-Page-Cache"] = "miss"
+        if (
+            key is not None
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        ):
+            namespaces, timeout = marked
+            headers = [(h, v) for h, v in response.items() if h.lower() not in self.SKIPPED_HEADERS]
+            cache.set(
+                key,
+                {
+                    "namespaces": namespaces,
+                    "versions": _versions(namespaces),
+                    "content": response.content,
+                    "headers": headers,
+                },
+                timeout,
+            )
+        return response
 
 
 def bump_pages_on_commit(*namespaces: str) -> None:
