@@ -16,10 +16,16 @@ import pypdfium2
 from django.core.cache import cache
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 from reportlab.lib.colors import Color
 from reportlab.pdfgen import canvas
 
 from investments.models import Pitch
+
+
+class DeckUnreadableError(Exception):
+    """The stored deck starts like a PDF but cannot be read (damaged or truncated)."""
+
 
 SLIDE_WIDTH = 1280  # pixels: sharp on a laptop, still small as a JPEG
 CACHE_SECONDS = 60 * 60 * 24
@@ -54,10 +60,13 @@ def _slide_png(pitch: Pitch, page: int) -> bytes:
     key = _cache_key(pitch, f"slide:{page}:{SLIDE_WIDTH}")
     png = cache.get(key)
     if png is None:
-        document = pypdfium2.PdfDocument(_read_deck(pitch))
-        pdf_page = document[page - 1]
-        scale = SLIDE_WIDTH / pdf_page.get_width()
-        image = pdf_page.render(scale=scale).to_pil().convert("RGB")
+        try:
+            document = pypdfium2.PdfDocument(_read_deck(pitch))
+            pdf_page = document[page - 1]
+            scale = SLIDE_WIDTH / pdf_page.get_width()
+            image = pdf_page.render(scale=scale).to_pil().convert("RGB")
+        except (pypdfium2.PdfiumError, IndexError, ValueError) as error:
+            raise DeckUnreadableError from error
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", optimize=True)
         png = buffer.getvalue()
@@ -121,7 +130,10 @@ def _overlay_page(width: float, height: float, text: str) -> PdfReader:
 
 def watermarked_pdf(pitch: Pitch, *, text: str) -> bytes:
     """The deck with ``text`` stamped on every page, as text (it is in the PDF's text layer)."""
-    writer = PdfWriter(clone_from=io.BytesIO(_read_deck(pitch)))
+    try:
+        writer = PdfWriter(clone_from=io.BytesIO(_read_deck(pitch)))
+    except (PyPdfError, ValueError, OSError) as error:
+        raise DeckUnreadableError from error
     overlays: dict[tuple[float, float], PdfReader] = {}
     for page in writer.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)

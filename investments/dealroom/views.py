@@ -213,10 +213,13 @@ def deck_slide(request: HttpRequest, pk: int, page: int) -> HttpResponse:
     pitch = access_deal(request.user, pk)
     if not 1 <= page <= decks.page_count(pitch):
         raise Http404
+    try:
+        image = decks.slide_jpeg(pitch, page, text=decks.watermark_text(request.user.email, timezone.now()))
+    except decks.DeckUnreadableError:
+        raise Http404 from None  # the viewer page says so; nothing was shown, so nothing is logged
     services.deck_access_record(
         user=request.user, pitch=pitch, kind=DeckAccess.Kind.PAGE, page=page, ip_address=client_ip(request)
     )
-    image = decks.slide_jpeg(pitch, page, text=decks.watermark_text(request.user.email, timezone.now()))
     return _private(HttpResponse(image, content_type="image/jpeg"))
 
 
@@ -228,10 +231,16 @@ def deck_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if not pitch.allow_download:
         raise PermissionDenied
+    try:
+        pdf = decks.watermarked_pdf(pitch, text=decks.watermark_text(request.user.email, timezone.now()))
+    except decks.DeckUnreadableError:
+        messages.error(
+            request, _("This deck file is damaged and cannot be opened. Ask the startup to upload it again.")
+        )
+        return redirect("deals:deal-detail", pk=pitch.pk)
     services.deck_access_record(
         user=request.user, pitch=pitch, kind=DeckAccess.Kind.DOWNLOAD, ip_address=client_ip(request)
     )
-    pdf = decks.watermarked_pdf(pitch, text=decks.watermark_text(request.user.email, timezone.now()))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pitch.startup.slug}-deck-v{pitch.version}.pdf"'
     return _private(response)

@@ -414,3 +414,21 @@ def test_the_admin_cannot_change_or_delete_the_access_log(client_for, world):
     assert (change.status_code, delete.status_code) == (403, 403)
     assert bulk.status_code in (200, 302)
     assert list(DeckAccess.objects.values_list("pk", "page")) == [(entry.pk, 1)]
+
+
+def test_a_damaged_deck_is_explained_never_a_server_error(client_for, world):
+    from django.core.files.base import ContentFile
+
+    pitch = Pitch.objects.get(pk=world.pitch.pk)
+    pitch.deck.save("deck.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    Pitch.objects.filter(pk=pitch.pk).update(deck=pitch.deck.name, allow_download=True)
+    client = client_for(world.investor)
+
+    page = client.get(reverse("deals:deal-detail", args=[pitch.pk])).content.decode()
+    slide = client.get(reverse("deals:deck-slide", args=[pitch.pk, 1]))
+    download = client.get(reverse("deals:deck-download", args=[pitch.pk]), follow=True)
+
+    assert "The deck cannot be opened at the moment." in page
+    assert slide.status_code == 404
+    assert "This deck file is damaged and cannot be opened." in download.content.decode()
+    assert not DeckAccess.objects.exists()
