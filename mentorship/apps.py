@@ -7,7 +7,8 @@ class MentorshipConfig(AppConfig):
     verbose_name = _("Mentorship")
 
     def ready(self) -> None:
-        from mentorship import profile_sections
+        from mentorship import profile_sections, receivers
         from network.profile_sections import register
 
         register(profile_sections.mentoring_section)
+        receivers.connect()

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +48,8 @@ from mentorship.permissions import (
 from mentorship.slots import offset_changes
 from network.audit import client_ip
 from network.forms import COMMON_TIMEZONES, add_validation_errors
+from network.keyset import keyset_page
+from network.pagecache import cache_for_visitors, cached_form, cached_fragment
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 
@@ -84,16 +86,38 @@ def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35) -> list[dic
 
 
 @require_GET
+@cache_for_visitors("profiles", "mentors")
 def mentor_list(request: HttpRequest) -> HttpResponse:
+    """Mentors to choose from. A page of results is shared by everyone who asks for it until a
+    profile or a mentor's settings, hours, sessions or ratings change (and at midnight, for the
+    "has hours in the next 7 days" filter)."""
     mentor_filter = MentorFilter(request.GET, queryset=selectors.mentor_list())
-    page = Paginator(mentor_filter.qs, 20).get_page(request.GET.get("page"))
-    with_hours = selectors.mentor_has_hours_ids([m.pk for m in page])
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    query = query.urlencode()
+    after, before = request.GET.get("after"), request.GET.get("before")
+
+    def render_results() -> str:
+        page = keyset_page(
+            mentor_filter.qs, ordering=("user__profile__display_name", "id"), per_page=20, after=after, before=before
+        )
+        with_hours = selectors.mentor_has_hours_ids([m.pk for m in page])
+        return render_to_string(
+            "mentorship/includes/mentor_results.html", {"page": page, "query": query, "with_hours": with_hours}
+        )
+
+    results = cached_fragment(
+        "mentors",
+        query,
+        after or "",
+        before or "",
+        timezone.now().date(),  # the availability filter's "next 7 days"
+        depends_on=("profiles", "mentors"),
+        render=render_results,
+    )
     return render(
-        request,
-        "mentorship/mentor_list.html",
-        {"filter": mentor_filter, "page": page, "query": query.urlencode(), "with_hours": with_hours},
+        request, "mentorship/mentor_list.html", {"filter_form": cached_form(mentor_filter.form), "results": results}
     )
 
 

@@ -1,9 +1,14 @@
-"""Whole-page caching for signed-out visitors, invalidated by what the pages show.
+"""Caching of pages and parts of pages, invalidated by what they show.
 
 A cached page's key holds the current version of each namespace it depends on ("stories",
 "profiles", "impact"…); ``bump_pages(namespace)`` gives the namespace a new version, so every page
 that shows it is rebuilt on its next request — in every process, since the versions live in the
-shared cache. Signed-in members always get fresh pages.
+shared cache.
+
+- Whole pages for signed-out visitors: ``cache_for_visitors`` + ``VisitorPageCacheMiddleware``.
+  Signed-in members always get fresh pages.
+- Fragments that are the same for every member who asks for the same thing (a page of the
+  directory, a filter form): ``cached_fragment`` and ``cached_form``, under the same versions.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 DEFAULT_TIMEOUT = 300
 VERSION_KEY = "pages:version:{}"
@@ -32,6 +39,38 @@ def _versions(namespaces: tuple[str, ...]) -> str:
         cache.set_many(missing, None)
         found.update(missing)
     return ".".join(found[key] for key in keys)
+
+
+def cached_fragment(
+    name: str, *parts, depends_on: tuple[str, ...], render, timeout: int = DEFAULT_TIMEOUT
+) -> SafeString:
+    """HTML that ``render()`` makes, shared by everyone asking with the same ``parts``, until one of
+    ``depends_on`` is bumped.
+
+    The key also holds the active language. ``render`` must not put anything personal in it (no
+    CSRF token, no viewer-specific text): the fragment is shared between members.
+    """
+    versions = _versions(depends_on)
+    raw = "|".join([name, get_language() or "", versions, *(str(part) for part in parts)])
+    key = "pages:fragment:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, timeout)
+    return SafeString(html)
+
+
+def cached_form(form, *, depends_on: tuple[str, ...] = ("taxonomy",), timeout: int = DEFAULT_TIMEOUT) -> SafeString:
+    """A rendered search/filter form (no CSRF token: GET forms only), cached per submitted values.
+
+    Rendering a select of every country costs more than the rest of a page; the HTML only depends
+    on the values the visitor chose, the language and the choices (``depends_on``).
+    """
+    values = sorted((name, tuple(form.data.getlist(name))) for name in form.fields if name in form.data)
+    form_class = f"{type(form).__module__}.{type(form).__qualname__}"
+    return cached_fragment(
+        "form", form_class, form.prefix or "", values, depends_on=depends_on, render=form.render, timeout=timeout
+    )
 
 
 def cache_for_visitors(*namespaces: str, timeout: int = DEFAULT_TIMEOUT):

@@ -3,6 +3,7 @@ what its page shows, so a page's query count does not grow with its data."""
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from network.models import Introduction, Membership, Notification, Organisation, Profile, Sector, User
@@ -82,5 +83,19 @@ def notification_list(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
 
 
+UNREAD_KEY = "notifications:unread:{}"
+
+
 def notification_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The header's unread count, on every page a member opens: kept in the cache, forgotten when a
+    notification is created, read or deleted (``network.receivers``, ``services.notification_mark_read``)."""
+    key = UNREAD_KEY.format(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, 3600)
+    return count
+
+
+def notification_unread_forget(*, user_id: int) -> None:
+    cache.delete(UNREAD_KEY.format(user_id))

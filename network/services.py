@@ -22,9 +22,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from network import selectors
 from network.audit import audit_record
 from network.models import Introduction, Membership, Notification, Organisation, Profile, User
-from network.pagecache import bump_pages_on_commit
 
 # --- Notifications -----------------------------------------------------------
 
@@ -46,7 +46,9 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
+    updated = qs.update(read_at=timezone.now())
+    transaction.on_commit(lambda: selectors.notification_unread_forget(user_id=user.pk))
+    return updated
 
 
 # --- Profiles ----------------------------------------------------------------
@@ -116,7 +118,6 @@ def profile_update(
         data={"fields": sorted(changed)},
         ip_address=ip_address,
     )
-    bump_pages_on_commit("profiles")
     return profile
 
 
@@ -180,7 +181,6 @@ def organisation_update(
         data={"fields": sorted(changed)},
         ip_address=ip_address,
     )
-    bump_pages_on_commit("organisations", "profiles")
     return organisation
 
 
@@ -234,7 +234,6 @@ def membership_add(
         % {"organisation": organisation.name, "role": membership.get_role_display()},
         url=organisation.get_absolute_url(),
     )
-    bump_pages_on_commit("organisations", "profiles")
     return membership
 
 
@@ -262,7 +261,6 @@ def membership_update_role(
         data={"from": old_role, "to": role},
         ip_address=ip_address,
     )
-    bump_pages_on_commit("organisations", "profiles")
     return current
 
 
@@ -285,7 +283,6 @@ def membership_remove(*, actor: User, membership: Membership, ip_address: str | 
         ip_address=ip_address,
     )
     current.delete()
-    bump_pages_on_commit("organisations", "profiles")
 
 
 # --- Introductions -----------------------------------------------------------

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,8 +29,9 @@ from network.forms import (
     ProfileForm,
     add_validation_errors,
 )
+from network.keyset import keyset_page
 from network.models import Membership, Organisation, Profile, User
-from network.pagecache import cache_for_visitors
+from network.pagecache import cache_for_visitors, cached_form, cached_fragment
 from network.permissions import (
     access_introduction,
     access_organisation_for_management,
@@ -100,16 +102,40 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 # --- Directory ---------------------------------------------------------------
 
 
+def _filter_query(request: HttpRequest) -> str:
+    """The filters of a list page as a query string, without its position (page or cursor)."""
+    query = request.GET.copy()
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
 @login_required
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
+    """The directory. A page of results is the same for every member who asks for it, so it is
+    cached until a profile changes; the filter form is cached per chosen values."""
     member_filter = MemberFilter(request.GET, queryset=selectors.profile_list())
-    page = _paginate(request, member_filter.qs, settings.RABTA["DIRECTORY_PAGE_SIZE"])
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filter": member_filter, "page": page, "query": query.urlencode()}
-    template = "network/includes/member_results.html" if request.htmx else "network/member_list.html"
-    return render(request, template, context)
+    query = _filter_query(request)
+    after, before = request.GET.get("after"), request.GET.get("before")
+
+    def render_results() -> str:
+        page = keyset_page(
+            member_filter.qs,
+            ordering=("display_name", "id"),
+            per_page=settings.RABTA["DIRECTORY_PAGE_SIZE"],
+            after=after,
+            before=before,
+        )
+        return render_to_string("network/includes/member_results.html", {"page": page, "query": query})
+
+    results = cached_fragment(
+        "directory", query, after or "", before or "", depends_on=("profiles",), render=render_results
+    )
+    if request.htmx:
+        return HttpResponse(results)
+    context = {"filter_form": cached_form(member_filter.form), "results": results}
+    return render(request, "network/member_list.html", context)
 
 
 @require_GET

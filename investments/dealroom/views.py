@@ -41,6 +41,7 @@ from investments.permissions import (
 )
 from network.audit import client_ip
 from network.forms import add_validation_errors
+from network.pagecache import cached_form
 
 
 def deal_room_page(view):
@@ -142,7 +143,13 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "investments/dealroom/deal_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            # The incubators to filter by are those with live deals.
+            "filter_form": cached_form(form, depends_on=("taxonomy", "organisations", "deals")),
+            "page": page,
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -11,12 +11,14 @@ Pages use the real clock, so bookings sit at real slots: the mentor has hours
 from __future__ import annotations
 
 import html
+import re
 from datetime import time, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, reverse
 from django.utils import timezone
@@ -38,6 +40,7 @@ from mentorship.models import (
 from mentorship.selectors import mentor_slots
 from mentorship.views import START_FORMAT
 from network.models import AuditEntry, Language, Notification, Sector
+from network.pagecache import bump_pages
 from tests.mentorship.factories import AvailabilityRuleFactory, BookingFactory, MentorFactory, SessionTypeFactory
 from tests.network.factories import ProfileFactory
 
@@ -1401,6 +1404,70 @@ def test_the_mentor_list_filters_by_name(client, world):
     assert [mentor.user.display_name for mentor in response.context["page"]] == ["Zara Sheikh"]
 
 
+def test_the_mentor_list_pages_by_cursor(client_for, member):
+    # given
+    for n in range(25):
+        make_mentor(f"Mentor {n:02d}")
+    client = client_for(member)
+
+    # when
+    first = client.get("/mentors/")
+    after = re.search(r'href="\?([^"]*)" rel="next"', text(first)).group(1)
+    second = client.get(f"/mentors/?{html.unescape(after)}")
+
+    # then
+    assert [m.user.profile.display_name for m in first.context["page"]] == [f"Mentor {n:02d}" for n in range(20)]
+    assert [m.user.profile.display_name for m in second.context["page"]] == [f"Mentor {n:02d}" for n in range(20, 25)]
+    assert 'rel="next"' not in text(second)
+    assert 'rel="prev"' in text(second)
+    assert "25 mentors found" in text(second)
+
+
+def _complete_a_session(mentor):
+    booking = BookingFactory(
+        session_type=SessionTypeFactory(mentor=mentor),
+        start=timezone.now() - timedelta(days=3),
+        status=Booking.Status.CONFIRMED,
+    )
+    booking.status = Booking.Status.COMPLETED
+    booking.save()
+    Feedback.objects.create(booking=booking, author=booking.mentee, rating=5)
+
+
+def _add_weekly_hours(mentor):
+    AvailabilityRule.objects.create(mentor=mentor, weekday=0, start_time=time(9), end_time=time(12))
+
+
+@pytest.mark.parametrize(
+    ("change", "before", "after"),
+    [
+        pytest.param(_complete_a_session, "0 sessions held", "1 session held · rated 5.0 of 5", id="session-held"),
+        pytest.param(_add_weekly_hours, "no weekly hours yet", None, id="weekly-hours"),
+    ],
+)
+def test_the_cached_mentor_list_shows_a_change_at_once(
+    client_for, member, change, before, after, django_capture_on_commit_callbacks
+):
+    # given: the list is cached for members and for visitors
+    mentor = make_mentor("Zara Sheikh")
+    AvailabilityRule.objects.filter(mentor=mentor).delete()
+    signed_in, visitor = client_for(member), Client()
+    assert before in text(signed_in.get("/mentors/"))
+    assert before in text(visitor.get("/mentors/"))
+    assert visitor.get("/mentors/")["X-Page-Cache"] == "hit"
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        change(mentor)
+
+    # then
+    for client in (signed_in, visitor):
+        content = text(client.get("/mentors/"))
+        assert before not in content
+        if after:
+            assert after in content
+
+
 def test_the_slot_picker_answers_htmx_with_the_fragment_only(client, world):
     # when
     response = client.get(
@@ -1446,15 +1513,17 @@ def test_the_mentor_list_query_count_does_not_grow_with_mentors(client_for, memb
     client = client_for(member)
     add_listed_mentors(3, start=0)
     count_queries(client, "/mentors/")  # warm up
+    bump_pages("mentors")  # measure the list built afresh, not served from the fragment cache
     few, few_response = count_queries(client, "/mentors/")
 
     # when
     add_listed_mentors(12, start=3)
+    bump_pages("mentors")
     many, many_response = count_queries(client, "/mentors/")
 
     # then
-    assert few_response.context["page"].paginator.count == 3
-    assert many_response.context["page"].paginator.count == 15
+    assert few_response.context["page"].count == 3
+    assert many_response.context["page"].count == 15
     assert many_response.context["page"][0].sessions_held == 2
     assert many_response.context["page"][0].average_rating == pytest.approx(4.5)
     assert "FinTech" in text(many_response)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
-from network import services
+from network import selectors, services
 from network.models import (
     AuditEntry,
     Introduction,
@@ -77,8 +77,8 @@ def test_notification_email_is_queued_only_after_commit(member, django_capture_o
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.notification_create(recipient=member, kind="network.test", message="Hello there.")
 
-    # then
-    assert len(callbacks) == 1
+    # then: the email queued and the cached unread count forgotten, both after commit
+    assert len(callbacks) == 2
     assert DBTaskResult.objects.count() == 0
     assert mail.outbox == []
 
@@ -125,11 +125,42 @@ def test_notification_without_email_queues_nothing(member, run_tasks, django_cap
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.notification_create(recipient=member, kind="network.test", message="Quiet.", send_email=False)
 
-    # then
-    assert callbacks == []
+    # then: only the cached unread count forgotten
+    assert len(callbacks) == 1
     assert run_tasks() == 0
     assert mail.outbox == []
     assert Notification.objects.filter(recipient=member).count() == 1
+
+
+def test_the_unread_count_is_cached_and_follows_new_and_read_notifications(
+    member, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # given: counted once, then from the cache
+    assert selectors.notification_unread_count(user=member) == 0
+    with django_assert_num_queries(0):
+        assert selectors.notification_unread_count(user=member) == 0
+
+    # when / then: a new notification counts at once
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.notification_create(recipient=member, kind="network.test", message="One.", send_email=False)
+        services.notification_create(recipient=member, kind="network.test", message="Two.", send_email=False)
+    assert selectors.notification_unread_count(user=member) == 2
+
+    # …reading one, then all
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_mark_read(user=member, notification_id=first.pk)
+    assert selectors.notification_unread_count(user=member) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_mark_read(user=member)
+    assert selectors.notification_unread_count(user=member) == 0
+
+    # …and a notification deleted (the admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_create(recipient=member, kind="network.test", message="Three.", send_email=False)
+    assert selectors.notification_unread_count(user=member) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        Notification.objects.get(message="Three.").delete()
+    assert selectors.notification_unread_count(user=member) == 0
 
 
 def test_notification_email_is_not_sent_to_an_inactive_member(member, run_tasks, django_capture_on_commit_callbacks):
