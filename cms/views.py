@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -62,3 +63,9 @@ serve_page = require_GET(cache_for_visitors("stories")(wagtail_serve))
 def bare(request: HttpRequest) -> HttpResponse:
     """The floor for the page benchmark: the same stack of middleware, no database, no template."""
     return HttpResponse(b"ok", content_type="text/plain")
+
+
+@login_required
+def bare_member(request: HttpRequest) -> HttpResponse:
+    """The floor for a signed-in page: the member and their profile loaded, the site's layout, no content."""
+    return render(request, "cms/bench_member.html")

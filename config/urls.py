@@ -36,7 +36,7 @@ if settings.SERVE_MEDIA:
     )
 
 if settings.RABTA_BENCH_BARE_VIEW:  # only while manage.py bench_pages runs
-    urlpatterns.append(path("bench/bare/", cms_views.bare))
+    urlpatterns += [path("bench/bare/", cms_views.bare), path("bench/member/", cms_views.bare_member)]
 
 # Wagtail's pages (stories) answer every path nothing above claimed, so they come last; signed-out
 # visitors get them from the page cache.

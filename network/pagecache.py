@@ -13,14 +13,22 @@ shared cache.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
+import pickle
 import uuid
 from functools import wraps
 
+import redis.asyncio
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.http.cookie import parse_cookie
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+
+from network.observability import VALID_ID
 
 DEFAULT_TIMEOUT = 300
 VERSION_KEY = "pages:version:{}"
@@ -113,18 +121,15 @@ class VisitorPageCacheMiddleware:
 
     @staticmethod
     def _key(request) -> str:
-        raw = "|".join([request.get_host(), request.get_full_path(), request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:40]])
-        return "pages:page:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+        return page_key(
+            request.get_host(),
+            request.path,
+            request.META.get("QUERY_STRING", ""),
+            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
 
     def __call__(self, request):
-        from django.conf import settings
-
-        anonymous = (
-            request.method == "GET"
-            and not request.path_info.startswith(self.NEVER_CACHED)
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and "messages" not in request.COOKIES
-        )
+        anonymous = visitor_may_get_a_cached_page(request.method, request.path_info, request.COOKIES)
         key = self._key(request) if anonymous else None
         if key is not None:
             entry = cache.get(key)
@@ -162,6 +167,99 @@ class VisitorPageCacheMiddleware:
                 timeout,
             )
         return response
+
+
+def page_key(host: str, path: str, query_string: str, accept_language: str) -> str:
+    """The cache key of a visitor's page; the same whichever way the request arrived (WSGI, ASGI)."""
+    raw = "|".join([host, path, query_string, accept_language[:40]])
+    return "pages:page:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def visitor_may_get_a_cached_page(method: str, path: str, cookies: dict) -> bool:
+    return (
+        method == "GET"
+        and not path.startswith(VisitorPageCacheMiddleware.NEVER_CACHED)
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and "messages" not in cookies
+    )
+
+
+class VisitorPageFront:
+    """ASGI: answer signed-out visitors from the page cache in the event loop, before Django.
+
+    The same pages ``VisitorPageCacheMiddleware`` stores and would serve, read from Redis with an
+    asyncio client: a cache hit costs two Redis round trips and no thread, no middleware, no
+    request object — a story shared widely is served at close to the speed of the server itself.
+    Anything else (a miss, a stale page, a signed-in member, no Redis) goes on to ``app``.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self._clients = {}
+
+    def _client(self):
+        """One asyncio Redis client per event loop (uvicorn: one loop a process; tests: several)."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        return client
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not settings.REDIS_URL:
+            return await self.app(scope, receive, send)
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        cookies = _parse_cookies(headers.get("cookie", ""))
+        if not visitor_may_get_a_cached_page(scope["method"], scope["path"], cookies):
+            return await self.app(scope, receive, send)
+        key = page_key(
+            headers.get("host", ""),
+            scope.get("root_path", "") + scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            headers.get("accept-language", ""),
+        )
+        try:
+            entry = await self._cached_entry(key)
+        except Exception:  # Redis unreachable: Django answers (and /readyz says so).
+            logging.getLogger(__name__).warning("Page cache front could not read Redis", exc_info=True)
+            entry = None
+        if entry is None:
+            return await self.app(scope, receive, send)
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if VALID_ID.match(incoming) else uuid.uuid4().hex
+        response_headers = [(h.lower().encode("latin-1"), v.encode("latin-1")) for h, v in entry["headers"]]
+        if not any(h == b"content-length" for h, _ in response_headers):
+            response_headers.append((b"content-length", str(len(entry["content"])).encode()))
+        response_headers += [(b"x-page-cache", b"hit"), (b"x-request-id", request_id.encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
+        await send({"type": "http.response.body", "body": entry["content"]})
+        return None
+
+    async def _cached_entry(self, key: str) -> dict | None:
+        client = self._client()
+        raw = await client.get(cache.make_key(key))
+        if raw is None:
+            return None
+        entry = _loads(raw)
+        names = [cache.make_key(VERSION_KEY.format(ns)) for ns in entry["namespaces"]]
+        versions = await client.mget(names)
+        if any(version is None for version in versions):
+            return None
+        if ".".join(_loads(version) for version in versions) != entry["versions"]:
+            return None
+        return entry
+
+
+def _loads(raw: bytes):
+    """Values as Django's Redis cache stores them (its ``RedisSerializer``): ints as text, the rest pickled."""
+    try:
+        return int(raw)
+    except ValueError:
+        return pickle.loads(raw)  # noqa: S301 - our own cache, written by Django's cache backend
+
+
+def _parse_cookies(header: str) -> dict:
+    return parse_cookie(header) if header else {}
 
 
 def bump_pages_on_commit(*namespaces: str) -> None:

@@ -137,6 +137,8 @@ class Command(BaseCommand):
             ("story page (visitor)", story.url, None),
             ("public profile (visitor)", f"/members/{mentor.user_id}/", None),
             ("impact dashboard (visitor)", "/impact/", None),
+            ("mentor list (visitor)", "/mentors/", None),
+            ("signed-in floor (member)", "/bench/member/", founder),
             ("directory (member)", "/members/", founder),
             ("mentor list (member)", "/mentors/", founder),
             ("my sessions (member)", "/sessions/", founder),
@@ -150,6 +152,7 @@ class Command(BaseCommand):
 
     def _report(self, rows, options, log_name: str) -> None:
         bare = rows[0][2]["rps"]
+        floor = next((r["rps"] for name, _path, r in rows if name.startswith("signed-in floor")), None)
         from network.models import Profile
 
         members = Profile.objects.count()
@@ -158,10 +161,12 @@ class Command(BaseCommand):
             f"{options['connections']} connections, {options['duration']} s a page, {options['workers']} uvicorn "
             f"workers, {os.cpu_count()} cores, {members:,} members; server log {log_name}"
         )
-        self.stdout.write("| page | req/s | p50 ms | p95 ms | p99 ms | of bare | non-2xx |")
-        self.stdout.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        self.stdout.write("| page | req/s | p50 ms | p95 ms | p99 ms | of bare | of signed-in floor | non-2xx |")
+        self.stdout.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, _path, r in rows:
+            signed_in = "(member)" in name or "(investor)" in name or "(manager)" in name
+            of_floor = f"{r['rps'] / floor * 100:.0f} %" if floor and signed_in else ""
             self.stdout.write(
                 f"| {name} | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
-                f"{r['rps'] / bare * 100:.0f} % | {r['non2xx'] + r['errors']} |"
+                f"{r['rps'] / bare * 100:.0f} % | {of_floor} | {r['non2xx'] + r['errors']} |"
             )

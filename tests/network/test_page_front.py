@@ -1,0 +1,177 @@
+"""The page-cache front: signed-out visitors' cached pages answered from Redis in the event loop,
+before Django; everything else handed on, untouched."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from network.pagecache import VisitorPageFront, bump_pages
+from tests.asyncio_helpers import run_async
+from tests.mentorship.test_room_processes import REDIS_URL
+from tests.network.factories import ProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_cache():
+    """The cache in Redis, as in production, under a prefix of this test's own."""
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"rabta-test-{uuid.uuid4().hex[:12]}",
+        }
+    }
+    with override_settings(CACHES=caches, REDIS_URL=REDIS_URL):
+        yield
+
+
+class Downstream:
+    """Stands for Django behind the front: records what reached it and answers 418."""
+
+    def __init__(self):
+        self.paths = []
+
+    async def __call__(self, scope, receive, send):
+        self.paths.append(scope["path"])
+        await send({"type": "http.response.start", "status": 418, "headers": []})
+        await send({"type": "http.response.body", "body": b"from django"})
+
+
+def ask(front, path: str, *, method: str = "GET", query: bytes = b"", headers=()) -> dict:
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": "",
+        "query_string": query,
+        "headers": [(b"host", b"testserver"), *headers],
+    }
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    run_async(lambda: front(scope, receive, send))
+    start, body = sent[0], sent[1]
+    return {
+        "status": start["status"],
+        "headers": {k.decode(): v.decode() for k, v in start.get("headers", [])},
+        "body": body.get("body", b""),
+    }
+
+
+def test_a_cached_visitor_page_is_answered_without_django(client, redis_cache):
+    # given: a public profile, cached by its first visitor through Django
+    user = ProfileFactory(display_name="Zara Sheikh").user
+    path = f"/members/{user.pk}/"
+    stored = client.get(path)
+    assert stored["X-Page-Cache"] == "miss"
+    downstream = Downstream()
+    front = VisitorPageFront(downstream)
+
+    # when
+    answer = ask(front, path)
+
+    # then: the page as Django made it, headers included, and Django never asked
+    assert downstream.paths == []
+    assert answer["status"] == 200
+    assert answer["body"] == stored.content
+    assert answer["headers"]["x-page-cache"] == "hit"
+    assert answer["headers"]["content-security-policy"] == stored["Content-Security-Policy"]
+    assert answer["headers"]["content-length"] == str(len(stored.content))
+    assert len(answer["headers"]["x-request-id"]) == 32
+
+
+def test_the_front_keeps_a_sane_request_id_from_the_load_balancer(client, redis_cache):
+    user = ProfileFactory().user
+    client.get(f"/members/{user.pk}/")
+    front = VisitorPageFront(Downstream())
+
+    kept = ask(front, f"/members/{user.pk}/", headers=[(b"x-request-id", b"lb-1234567890")])
+    replaced = ask(front, f"/members/{user.pk}/", headers=[(b"x-request-id", b"<script>")])
+
+    assert kept["headers"]["x-request-id"] == "lb-1234567890"
+    assert replaced["headers"]["x-request-id"] != "<script>"
+
+
+def test_a_page_whose_namespace_was_bumped_goes_to_django(client, redis_cache):
+    # given
+    user = ProfileFactory().user
+    client.get(f"/members/{user.pk}/")
+    downstream = Downstream()
+    front = VisitorPageFront(downstream)
+
+    # when
+    bump_pages("profiles")
+    answer = ask(front, f"/members/{user.pk}/")
+
+    # then
+    assert downstream.paths == [f"/members/{user.pk}/"]
+    assert answer["status"] == 418
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "headers"),
+    [
+        pytest.param("POST", b"", [], id="post"),
+        pytest.param("GET", b"", [(b"cookie", f"{settings.SESSION_COOKIE_NAME}=abc".encode())], id="signed-in"),
+        pytest.param("GET", b"", [(b"cookie", b"messages=abc")], id="flash-message"),
+        pytest.param("GET", b"x=1", [], id="another-query"),
+        pytest.param("GET", b"", [(b"accept-language", b"ur")], id="another-language"),
+    ],
+)
+def test_anything_but_the_same_visitor_request_goes_to_django(client, redis_cache, method, query, headers):
+    # given
+    user = ProfileFactory().user
+    client.get(f"/members/{user.pk}/")
+    downstream = Downstream()
+
+    # when
+    answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/", method=method, query=query, headers=headers)
+
+    # then
+    assert answer["status"] == 418
+    assert downstream.paths == [f"/members/{user.pk}/"]
+
+
+def test_paths_that_never_hold_a_visitors_page_go_straight_to_django(redis_cache):
+    downstream = Downstream()
+
+    answers = [ask(VisitorPageFront(downstream), path)["status"] for path in ("/deals/", "/healthz", "/static/x.css")]
+
+    assert answers == [418, 418, 418]
+    assert downstream.paths == ["/deals/", "/healthz", "/static/x.css"]
+
+
+def test_without_redis_the_front_steps_aside(client):
+    # given: the embedded default (no Redis): nothing to read from the event loop
+    user = ProfileFactory().user
+    client.get(f"/members/{user.pk}/")
+    downstream = Downstream()
+
+    # when
+    with override_settings(REDIS_URL=""):
+        answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/")
+
+    # then
+    assert answer["status"] == 418
+
+
+def test_when_redis_is_unreachable_django_answers(client, redis_cache):
+    user = ProfileFactory().user
+    client.get(f"/members/{user.pk}/")
+    downstream = Downstream()
+
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/")
+
+    assert answer["status"] == 418
