@@ -54,13 +54,9 @@ class MemberFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet[Profile], name: str, value: str) -> QuerySet[Profile]:
+        """Each word anywhere in the name, headline, skills or city (``Profile.search_text``)."""
         for term in value.split()[:5]:
-            queryset = queryset.filter(
-                Q(display_name__icontains=term)
-                | Q(headline__icontains=term)
-                | Q(skills__icontains=term)
-                | Q(city__icontains=term)
-            )
+            queryset = queryset.filter(search_text__icontains=term)
         return queryset
 
     def filter_role(self, queryset: QuerySet[Profile], name: str, value: str) -> QuerySet[Profile]:

@@ -126,6 +126,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
             per_page=settings.RABTA["DIRECTORY_PAGE_SIZE"],
             after=after,
             before=before,
+            # A word of three letters or more is found through the search index: sort its matches.
+            sort_matches=any(len(term) >= 3 for term in request.GET.get("q", "").split()[:5]),
         )
         return render_to_string("network/includes/member_results.html", {"page": page, "query": query})
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from investments.dealroom import services, urls
 from investments.models import DeckAccess, Interest, InterestEvent, InvestorProfile, Pitch, Question, TermsAcceptance
-from network.models import AuditEntry
+from network.models import AuditEntry, Organisation
 from tests.dealroom.conftest import live_pitch
 from tests.network.factories import OrganisationFactory, ProfileFactory
 
@@ -350,6 +350,26 @@ def test_the_deal_list_filters_and_its_query_count_is_constant(client_for, world
 
     assert len(few) == len(many)
     assert "2 live deals" in filtered
+
+
+def test_the_deal_lists_incubator_filter_shows_a_new_incubators_deal_at_once(
+    client_for, world, django_capture_on_commit_callbacks
+):
+    """The filter form is cached; an incubator whose first deal goes live appears in it at once."""
+    # given
+    client = client_for(world.investor)
+    path = reverse("deals:deal-list")
+    assert "Second Incubator" not in client.get(path).content.decode()
+    second = OrganisationFactory(name="Second Incubator", kind=Organisation.Kind.INCUBATOR)
+    startup = OrganisationFactory()
+
+    # when: only the pitch is new
+    with django_capture_on_commit_callbacks(execute=True):
+        live_pitch(startup, second, world.founder)
+    content = client.get(path).content.decode()
+
+    # then
+    assert f'<option value="{second.pk}">Second Incubator</option>' in content
 
 
 def test_the_deal_page_query_count_is_constant(client_for, world):

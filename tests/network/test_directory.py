@@ -320,11 +320,14 @@ def test_directory_says_more_than_the_cap_when_a_filter_matches_very_many(client
     client = client_for(many_engineers)
 
     # when
-    response = client.get("/members/", {"q": "engineer"})
+    everyone = client.get("/members/")
+    searched = client.get("/members/", {"q": "engineer"})
 
-    # then
-    assert "More than 30 members found" in response.content.decode()
-    assert len(names(response)) == PAGE_SIZE
+    # then: a filter is counted up to the cap; a word search, found through its own index, in full
+    assert "More than 30 members found" in everyone.content.decode()
+    assert len(names(everyone)) == PAGE_SIZE
+    assert "45 members found" in searched.content.decode()
+    assert names(searched) == [f"Engineer {n:02d}" for n in range(0, 20)]
 
 
 # --- htmx -------------------------------------------------------------------------------
@@ -667,8 +670,8 @@ def test_the_filter_form_keeps_each_visitors_choices(client_for, directory):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only")
-@pytest.mark.parametrize("column", ["display_name", "headline", "skills", "city"])
-def test_postgresql_answers_a_directory_search_from_trigram_indexes(directory, column):
+@pytest.mark.parametrize("term", ["bilal", "staff", "kubernetes", "toronto"])
+def test_postgresql_answers_a_directory_search_from_its_trigram_index(directory, term):
     """A word anywhere in a name, headline, skills or city is found through an index, not by reading
     every profile (the planner is told to use bitmap index scans only, as on a table this small
     it would rather read everything)."""
@@ -676,7 +679,7 @@ def test_postgresql_answers_a_directory_search_from_trigram_indexes(directory, c
     from network.filters import MemberFilter
     from network.selectors import profile_list
 
-    queryset = MemberFilter({"q": "kubernetes"}, queryset=profile_list()).qs.order_by()
+    queryset = MemberFilter({"q": term}, queryset=profile_list()).qs.order_by()
 
     # when
     with connection.cursor() as cursor:
@@ -685,5 +688,5 @@ def test_postgresql_answers_a_directory_search_from_trigram_indexes(directory, c
         plan = queryset.explain()
 
     # then
-    assert f"network_profile_{column}_trgm" in plan
+    assert "network_profile_search_text_trgm" in plan
     assert [p.display_name for p in queryset] == ["Bilal Ahmed"]
