@@ -1,4 +1,7 @@
-"""Demo stories for ``manage.py seed_demo``, with hero images drawn here (nothing is downloaded). Safe to run twice."""
+"""Demo stories for ``manage.py seed_demo``, with hero images drawn here (nothing is downloaded). Safe to run twice.
+
+``seed_bulk`` adds published stories in proportion to the bulk members (``seed_demo --members N``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from wagtail.images.models import Image
 from wagtail.rich_text import RichText
 
 from cms.models import StoryIndexPage, StoryPage
-from network.models import Organisation, Sector
+from network.models import Organisation, Sector, User
 
 STORIES = [
     (
@@ -111,3 +114,65 @@ def seed(command, *, accounts: dict) -> None:
         index.add_child(instance=story)
         story.save_revision(user=accounts["editor"]).publish()
     command.stdout.write(f"Stories: {len(STORIES)} published, with generated hero images.")
+
+
+# --- Bulk data for benchmarks ------------------------------------------------------------------
+
+BULK_SLUG = "bulk-story-"
+BULK_IMAGE = "Rabta: stories of the diaspora"
+BULK_TITLES = [
+    "{startup} finds customers in {market}",
+    "How a mentor in {market} helped {startup} price its product",
+    "{startup} doubles its export revenue",
+    "From a Lahore garage to {market}: {startup}",
+]
+MARKETS = ["Dubai", "London", "Toronto", "Berlin", "Riyadh", "Singapore", "Houston", "Sydney"]
+
+
+def bulk_story_count(members: int) -> int:
+    """Published stories for ``members`` bulk members: one per 2,000, at least one."""
+    return max(1, members // 2000)
+
+
+def seed_bulk(command, *, members: int) -> str:
+    """``bulk_story_count(members)`` published stories under the story index, about bulk startups
+    (or the demo ones), sharing one generated hero image. Wagtail makes pages one at a time with a
+    revision each, so the count stays modest. Only the stories missing are added."""
+    index = StoryIndexPage.objects.first()
+    if index is None:
+        return "no story index"
+    existing = StoryPage.objects.filter(slug__startswith=BULK_SLUG).count()
+    target = bulk_story_count(members)
+    if existing >= target:
+        return "nothing to add"
+    image = Image.objects.filter(title=BULK_IMAGE).first() or hero_image(BULK_IMAGE, (20, 90, 70))
+    startups = list(
+        Organisation.objects.filter(kind=Organisation.Kind.STARTUP).order_by("-slug").prefetch_related("sectors")[:50]
+    )
+    editor = User.objects.filter(email="editor@demo.rabta.pk").first()
+    today = timezone.localdate()
+    for n in range(existing, target):
+        startup = startups[n % len(startups)] if startups else None
+        name = startup.name if startup else "A Pakistani startup"
+        market = MARKETS[n % len(MARKETS)]
+        title = BULK_TITLES[n % len(BULK_TITLES)].format(startup=name, market=market)
+        story = StoryPage(
+            title=title,
+            slug=f"{BULK_SLUG}{n + 1:05d}",
+            kind=StoryPage.Kind.SUCCESS if n % 3 else StoryPage.Kind.NATION,
+            standfirst=f"{name} sells software made in Pakistan to customers in {market}.",
+            author="Nadia Hashmi",
+            date=today - timedelta(days=n % 365 + 30),
+            hero_image=image,
+            hero_alt=f"A banner reading “{BULK_IMAGE}”.",
+            body=[
+                ("paragraph", RichText(f"<p>{name} met its first customer in {market} through a Rabta mentor.</p>")),
+                ("key_figure", {"value": str(10 + n % 90), "label": "customers abroad", "source": ""}),
+            ],
+        )
+        story.sectors = list(startup.sectors.all()) if startup else []
+        story.startups = [startup] if startup else []
+        index.add_child(instance=story)
+        story.save_revision(user=editor).publish()
+    added = target - existing
+    return f"{added:,} published {'story' if added == 1 else 'stories'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from investments.models import (
@@ -18,7 +19,7 @@ from investments.models import (
     RubricCriterion,
     Tranche,
 )
-from network.models import Organisation, User
+from network.models import Membership, Organisation, Sector, User
 
 QUESTIONS = [
     "What problem do you solve, and for whom?",
@@ -248,3 +249,237 @@ def _deal_room(command, incubator: Organisation, accounts: dict) -> None:
             answered_at=now - timedelta(days=1),
         )  # fmt: skip
     command.stdout.write("Investments: Raqam Pay's pitch is live in the deal room.")
+
+
+# --- Bulk data for benchmarks ------------------------------------------------------------------
+
+BULK_DOMAIN = "bulk.rabta.pk"  # the bulk members of ``seed_demo --members``
+BULK_SLUG = "bulk-startup-"
+BULK_COHORT = "Export Scale 2026"
+# One bulk member in 110 (0, 110, 220…; every one of them has is_investor on their profile, one in
+# 11 does) is an approved investor with MFA on and the terms accepted.
+INVESTOR_EVERY = 110
+INTERESTS_PER_PITCH = 10
+INTEREST_STAGES = [
+    "committed", "soft", "soft", "considering", "watching", "watching", "passed", "considering", "soft", "watching",
+]  # fmt: skip
+NAME_PARTS = (
+    ["Khet", "Sehat", "Parhai", "Raqam", "Shehri", "Qila", "Soch", "Hisaab", "Bazaar", "Sanad", "Dhoop", "Rasta"],
+    ["Labs", "Cloud", "Pay", "Link", "Works", "AI", "Hub", "Systems", "Health", "Logistics"],
+)
+
+
+def bulk_pitch_count(members: int) -> int:
+    """Live pitches for ``members`` bulk members: one per 1,000, and at least a full page of the deal list."""
+    return max(20, members // 1000)
+
+
+def seed_bulk(command, *, members: int) -> str:
+    """Approved investors from the bulk members (one in 110, with a TOTP authenticator and the current
+    terms accepted), and ``bulk_pitch_count(members)`` live pitches: a startup owned by a bulk
+    founder, admitted to a running cohort of a demo incubator, endorsed by the incubator's manager,
+    with a deck and ten investors' interest at every stage.
+
+    Only what is missing is added: investors who have no investor profile yet, pitches beyond the
+    bulk startups that exist. Bulk inserts, no services.
+    """
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import generate_totp_secret
+    from allauth.mfa.utils import encrypt
+
+    from investments.models import ConfidentialityTerms, InvestorProfile, TermsAcceptance
+
+    profiles = command.bulk_profiles(members)
+    now = timezone.now()
+    staff = User.objects.filter(email="staff@demo.rabta.pk").first()
+    with transaction.atomic():
+        terms = ConfidentialityTerms.objects.order_by("-version").first()
+        if terms is None:
+            terms = ConfidentialityTerms.objects.create(version=1, text=TERMS)
+        have = set(InvestorProfile.objects.values_list("user_id", flat=True))
+        numbers = [
+            n for n in range(0, members, INVESTOR_EVERY) if profiles.get(n, {}).get("is_investor")
+        ]  # fmt: skip
+        new = [profiles[n] for n in numbers if profiles[n]["user_id"] not in have]
+        investors = InvestorProfile.objects.bulk_create(
+            [
+                InvestorProfile(
+                    user_id=p["user_id"], status=InvestorProfile.Status.APPROVED,
+                    focus="B2B software and fintech selling abroad; I help with go-to-market.",
+                    ticket_min=5_000, ticket_max=50_000 + 10_000 * (n % 5), country=p["country"] or "GB",
+                    attestation=True, decided_by=staff, decided_at=now - timedelta(days=30),
+                )
+                for n, p in enumerate(new)
+            ]
+        )  # fmt: skip
+        if any(i.pk is None for i in investors):
+            investors = list(InvestorProfile.objects.filter(user_id__in=[p["user_id"] for p in new]))
+        sectors = list(Sector.objects.order_by("id"))
+        link = InvestorProfile.sectors.through
+        link.objects.bulk_create(
+            [
+                link(investorprofile_id=i.pk, sector_id=sectors[(n + k) % len(sectors)].pk)
+                for n, i in enumerate(investors)
+                for k in (0, 3)
+            ]
+        )
+        TermsAcceptance.objects.bulk_create(
+            [TermsAcceptance(user_id=p["user_id"], terms=terms, accepted_at=now - timedelta(days=29)) for p in new]
+        )
+        Authenticator.objects.bulk_create(
+            [
+                Authenticator(user_id=p["user_id"], type=Authenticator.Type.TOTP,
+                              data={"secret": encrypt(generate_totp_secret())})
+                for p in new
+            ]
+        )  # fmt: skip
+        pitches, interests = _bulk_pitches(members, profiles, [profiles[n]["user_id"] for n in numbers], sectors, now)
+    if not new and not pitches:
+        return "nothing to add"
+    return (
+        f"{len(new):,} approved investors (MFA, terms accepted), {pitches:,} live pitches with startups, "
+        f"cohort admissions and decks, {interests:,} interests"
+    )
+
+
+def _bulk_pitches(members: int, profiles: dict, investor_ids: list[int], sectors: list, now) -> tuple[int, int]:
+    from django.core.files.base import ContentFile
+
+    from investments.dealroom.decks import sample_deck
+    from investments.models import Interest, InterestEvent, Pitch, deck_upload_to
+
+    existing = Organisation.objects.filter(slug__startswith=BULK_SLUG).count()
+    target = bulk_pitch_count(members)
+    founders = [profiles[n]["user_id"] for n in sorted(profiles) if profiles[n]["is_founder"]]
+    if existing >= target or not founders:
+        return 0, 0
+    incubators = _bulk_incubators(profiles, now)
+    if not incubators:
+        return 0, 0
+    indexes = range(existing, target)
+    startups = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"{NAME_PARTS[0][i % 12]} {NAME_PARTS[1][i // 12 % 10]} {i + 1}", slug=f"{BULK_SLUG}{i + 1:05d}",
+                kind=Organisation.Kind.STARTUP, city=HOME[i % len(HOME)], country="PK",
+                tagline="Software built in Pakistan, sold abroad.", founded_year=2018 + i % 8,
+                description="A startup made for benchmarks by seed_demo --members.",
+            )
+            for i in indexes
+        ]
+    )  # fmt: skip
+    if any(s.pk is None for s in startups):
+        startups = list(Organisation.objects.filter(slug__in=[s.slug for s in startups]).order_by("slug"))
+    owners = {i: founders[(i * 13 + 1) % len(founders)] for i in indexes}
+    Organisation.sectors.through.objects.bulk_create(
+        [
+            Organisation.sectors.through(organisation_id=s.pk, sector_id=sectors[i % len(sectors)].pk)
+            for i, s in zip(indexes, startups, strict=True)
+        ]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(organisation=s, user_id=owners[i], role=Membership.Role.OWNER, title="CEO")
+            for i, s in zip(indexes, startups, strict=True)
+        ]
+    )
+    Application.objects.bulk_create(
+        [
+            Application(
+                cohort=incubators[i % len(incubators)][1], startup=s, submitted_by_id=owners[i],
+                status=Application.Status.ADMITTED, submitted_at=now - timedelta(days=120),
+                decided_by_id=incubators[i % len(incubators)][2], decided_at=now - timedelta(days=100),
+            )
+            for i, s in zip(indexes, startups, strict=True)
+        ]
+    )  # fmt: skip
+    deck = sample_deck("A Rabta startup", ["The problem", "Our product", "Traction", "The round"])
+    storage = Pitch._meta.get_field("deck").storage
+    instruments = [Pitch.Instrument.SAFE, Pitch.Instrument.CONVERTIBLE, Pitch.Instrument.EQUITY]
+    stages = [Pitch.Stage.PRE_SEED, Pitch.Stage.SEED, Pitch.Stage.IDEA, Pitch.Stage.SERIES_A]
+    rows = []
+    for i, startup in zip(indexes, startups, strict=True):
+        incubator, _cohort, manager = incubators[i % len(incubators)]
+        instrument = instruments[i % 3]
+        rows.append(
+            Pitch(
+                startup=startup, incubator=incubator, status=Pitch.Status.READY,
+                one_liner=f"{startup.name}: {startup.tagline.lower()}",
+                problem="Customers abroad cannot find reliable software teams they can afford.",
+                solution="A product built in Pakistan, sold by subscription to customers abroad.",
+                market="A large export market growing 20% a year.",
+                traction=[{"metric": "Paying customers", "value": str(20 + i % 300)}],
+                team="Two founders and a team of engineers.",
+                ask_amount=100_000 + 50_000 * (i % 10), currency="USD", instrument=instrument,
+                valuation_cap=None if instrument == Pitch.Instrument.EQUITY else 2_000_000 + 250_000 * (i % 8),
+                pre_money=1_500_000 + 250_000 * (i % 8) if instrument == Pitch.Instrument.EQUITY else None,
+                minimum_ticket=None if i % 5 == 4 else 5_000, use_of_funds="Engineers and sales abroad.",
+                sector=sectors[i % len(sectors)], stage=stages[i % len(stages)], allow_download=i % 2 == 0,
+                deck=storage.save(deck_upload_to(None, "deck.pdf"), ContentFile(deck)),
+                endorsement_note="Verified traction in our cohort; a capable team.", endorsed_by_id=manager,
+                endorsed_at=now - timedelta(days=i % 60, hours=i % 24), created_by_id=owners[i],
+                created_at=now - timedelta(days=90),
+            )
+        )  # fmt: skip
+    pitches = Pitch.objects.bulk_create(rows)
+    if any(p.pk is None for p in pitches):
+        pitches = list(Pitch.objects.filter(startup__in=startups).order_by("startup__slug"))
+    interests = []
+    for i, pitch in zip(indexes, pitches, strict=True):
+        for j in range(min(INTERESTS_PER_PITCH, len(investor_ids))):
+            stage = INTEREST_STAGES[j]
+            committed = stage in (Interest.Stage.SOFT, Interest.Stage.COMMITTED)
+            interests.append(
+                Interest(
+                    pitch=pitch, investor_id=investor_ids[(i * 7 + j) % len(investor_ids)], stage=stage,
+                    amount=5_000 * (j + 1) if committed else None, terms_version=1,
+                    updated_at=now - timedelta(days=(i + j) % 20),
+                )
+            )  # fmt: skip
+    interests = Interest.objects.bulk_create(interests)
+    if any(i.pk is None for i in interests):
+        interests = list(Interest.objects.filter(pitch__in=pitches))
+    InterestEvent.objects.bulk_create(
+        [InterestEvent(interest=i, stage=i.stage, amount=i.amount, terms_version=1, at=i.updated_at) for i in interests]
+    )
+    return len(pitches), len(interests)
+
+
+HOME = ["Lahore", "Karachi", "Islamabad", "Peshawar", "Faisalabad", "Quetta", "Multan", "Hyderabad"]
+
+
+def _bulk_incubators(profiles: dict, now) -> list[tuple[Organisation, Cohort, int]]:
+    """(incubator, its running bulk cohort, a manager's user id) for each incubator-like organisation.
+    An incubator without an owner or admin gets a bulk member (1, 2, 3…) as its admin."""
+    result = []
+    incubators = Organisation.objects.exclude(kind=Organisation.Kind.STARTUP).order_by("id")
+    for n, incubator in enumerate(incubators, start=1):
+        manager = (
+            Membership.objects.filter(organisation=incubator, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN])
+            .order_by("id")
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        if manager is None:
+            if n not in profiles:
+                continue
+            manager = profiles[n]["user_id"]
+            Membership.objects.create(
+                organisation=incubator, user_id=manager, role=Membership.Role.ADMIN, title="Programme manager"
+            )
+        today = now.date()
+        cohort, _ = Cohort.objects.get_or_create(
+            incubator=incubator,
+            name=BULK_COHORT,
+            defaults={
+                "phase": Cohort.Phase.COMMERCIALISATION,
+                "description": "Six months of selling abroad, for startups with paying customers at home.",
+                "starts_on": today - timedelta(days=90),
+                "ends_on": today + timedelta(days=90),
+                "demo_day": today + timedelta(days=80),
+                "status": Cohort.Status.RUNNING,
+                "created_by_id": manager,
+            },
+        )
+        result.append((incubator, cohort, manager))
+    return result

@@ -1,6 +1,9 @@
 """Fill the site with invented demo data. Safe to run twice.
 
-``--members N`` adds N bulk members (for benchmarks) on top of the demo set.
+``--members N`` adds N bulk members (for benchmarks) on top of the demo set, and then each app above
+network adds data in proportion through ``demo.seed_bulk(command, members=N)`` (mentors, bookings and
+room messages; pitches and investors; stories). On PostgreSQL the planner statistics are refreshed
+(``ANALYZE``) at the end: right after a bulk load they describe empty tables.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
 from network.models import Introduction, Language, Membership, Organisation, Profile, Sector, User
+from network.pagecache import bump_pages
 
 DEMO_PASSWORD = "rabta-demo-2026"  # noqa: S105 - published in the README for the demo accounts
 DEMO_DOMAIN = "demo.rabta.pk"
@@ -155,6 +159,53 @@ class Command(BaseCommand):
             started = time.monotonic()
             created = self._bulk_members(members)
             self.stdout.write(f"Bulk members: {created} created in {time.monotonic() - started:.1f} s.")
+            self._analyze()  # the apps below read the new members back
+            # The same discovery for bulk data, in app order (mentorship before investments before
+            # cms): ``demo.seed_bulk(command, members=N)`` returns what it made, in words.
+            for config in apps.get_app_configs():
+                if config.name == "network" or not module_has_submodule(config.module, "demo"):
+                    continue
+                seed_bulk = getattr(__import__(f"{config.name}.demo", fromlist=["seed_bulk"]), "seed_bulk", None)
+                if seed_bulk is not None:
+                    started = time.monotonic()
+                    made = seed_bulk(self, members=members)
+                    self.stdout.write(f"Bulk {config.label}: {made} in {time.monotonic() - started:.1f} s.")
+            # Bulk inserts send no signals: cached pages and fragments would show the data as it was.
+            bump_pages("profiles", "organisations", "mentors", "deals", "stories", "impact")
+            started = time.monotonic()
+            if self._analyze():
+                self.stdout.write(f"Planner statistics refreshed (ANALYZE) in {time.monotonic() - started:.1f} s.")
+
+    def _analyze(self) -> bool:
+        """Refresh PostgreSQL's planner statistics. Right after a bulk load they still describe nearly
+        empty tables, and the planner picks plans (nested loops over sequential scans) that take
+        minutes instead of milliseconds."""
+        if connection.vendor != "postgresql":
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        return True
+
+    def bulk_profiles(self, members: int) -> dict[int, dict]:
+        """The first ``members`` bulk members by number (``member0000042@…`` is 42), as dicts of the
+        profile fields the apps' ``seed_bulk`` build on. Read once per run."""
+        cached = getattr(self, "_bulk_profiles", None)
+        if cached is None or cached[0] != members:
+            rows = (
+                Profile.objects.filter(user__email__endswith=f"@{BULK_DOMAIN}")
+                .order_by()
+                .values(
+                    "user_id", "user__email", "display_name", "country", "timezone", "skills",
+                    "is_mentor", "is_founder", "is_investor",
+                )
+            )  # fmt: skip
+            profiles = {}
+            for row in rows:
+                number = int(row["user__email"].split("@", 1)[0].removeprefix("member"))
+                if number < members:
+                    profiles[number] = row
+            cached = self._bulk_profiles = (members, profiles)
+        return cached[1]
 
     # --- helpers -------------------------------------------------------------
 
