@@ -212,6 +212,8 @@ class VisitorPageFront:
         cookies = _parse_cookies(headers.get("cookie", ""))
         if not visitor_may_get_a_cached_page(scope["method"], scope["path"], cookies):
             return await self.app(scope, receive, send)
+        if settings.SECURE_SSL_REDIRECT and not _is_secure(scope, headers):
+            return await self.app(scope, receive, send)  # Django redirects it to HTTPS
         key = page_key(
             headers.get("host", ""),
             scope.get("root_path", "") + scope["path"],
@@ -256,6 +258,16 @@ def _loads(raw: bytes):
         return int(raw)
     except ValueError:
         return pickle.loads(raw)  # noqa: S301 - our own cache, written by Django's cache backend
+
+
+def _is_secure(scope, headers: dict) -> bool:
+    """As ``HttpRequest.is_secure`` decides: the proxy's header when one is configured, else the scheme."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        name, value = settings.SECURE_PROXY_SSL_HEADER
+        forwarded = headers.get(name.removeprefix("HTTP_").replace("_", "-").lower())
+        if forwarded is not None:
+            return forwarded.split(",", 1)[0].strip() == value
+    return scope.get("scheme") == "https"
 
 
 def _parse_cookies(header: str) -> dict:

@@ -43,9 +43,10 @@ class Downstream:
         await send({"type": "http.response.body", "body": b"from django"})
 
 
-def ask(front, path: str, *, method: str = "GET", query: bytes = b"", headers=()) -> dict:
+def ask(front, path: str, *, method: str = "GET", query: bytes = b"", headers=(), scheme: str = "http") -> dict:
     scope = {
         "type": "http",
+        "scheme": scheme,
         "method": method,
         "path": path,
         "root_path": "",
@@ -175,3 +176,29 @@ def test_when_redis_is_unreachable_django_answers(client, redis_cache):
         answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/")
 
     assert answer["status"] == 418
+
+
+@pytest.mark.parametrize(
+    ("scheme", "headers", "served"),
+    [
+        pytest.param("http", [], False, id="plain-http"),
+        pytest.param("http", [(b"x-forwarded-proto", b"http")], False, id="proxy-says-http"),
+        pytest.param("http", [(b"x-forwarded-proto", b"https")], True, id="proxy-says-https"),
+        pytest.param("https", [], True, id="https"),
+    ],
+)
+def test_with_the_https_redirect_on_only_secure_requests_get_a_cached_page(
+    client, redis_cache, scheme, headers, served
+):
+    # given: a page cached through Django over HTTPS
+    user = ProfileFactory().user
+    with override_settings(SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+        assert client.get(f"/members/{user.pk}/", secure=True)["X-Page-Cache"] == "miss"
+        downstream = Downstream()
+
+        # when
+        answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/", headers=headers, scheme=scheme)
+
+    # then: anything not secure goes to Django, which redirects it
+    assert (answer["status"] == 200) is served
+    assert (downstream.paths == []) is served
