@@ -24,6 +24,7 @@ OPERATIONS = [
     "directory: middle of the directory",
     "mentor page, busy mentor, next week",
     "slots selector, 8 weeks",
+    "my sessions (that mentor)",
     "deal list (investor)",
     "chat: latest 100 (room page)",
     "chat: catch-up from the start",
