@@ -197,16 +197,26 @@ class VisitorPageFront:
         self.app = app
         self._clients = {}
 
-    def _client(self):
+    @staticmethod
+    def _redis_location() -> str | None:
+        """Where Django's cache keeps the pages, when that is Redis (not in the embedded default)."""
+        config = settings.CACHES["default"]
+        if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+            return None
+        location = config["LOCATION"]
+        return location if isinstance(location, str) else location[0]
+
+    def _client(self, location: str):
         """One asyncio Redis client per event loop (uvicorn: one loop a process; tests: several)."""
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
+        key = (asyncio.get_running_loop(), location)
+        client = self._clients.get(key)
         if client is None:
-            client = self._clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+            client = self._clients[key] = redis.asyncio.Redis.from_url(location.split(",", 1)[0])
         return client
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not settings.REDIS_URL:
+        location = self._redis_location() if scope["type"] == "http" else None
+        if location is None:
             return await self.app(scope, receive, send)
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         cookies = _parse_cookies(headers.get("cookie", ""))
@@ -221,7 +231,7 @@ class VisitorPageFront:
             headers.get("accept-language", ""),
         )
         try:
-            entry = await self._cached_entry(key)
+            entry = await self._cached_entry(self._client(location), key)
         except Exception:  # Redis unreachable: Django answers (and /readyz says so).
             logging.getLogger(__name__).warning("Page cache front could not read Redis", exc_info=True)
             entry = None
@@ -237,8 +247,8 @@ class VisitorPageFront:
         await send({"type": "http.response.body", "body": entry["content"]})
         return None
 
-    async def _cached_entry(self, key: str) -> dict | None:
-        client = self._client()
+    @staticmethod
+    async def _cached_entry(client, key: str) -> dict | None:
         raw = await client.get(cache.make_key(key))
         if raw is None:
             return None

@@ -27,7 +27,7 @@ def redis_cache():
             "KEY_PREFIX": f"rabta-test-{uuid.uuid4().hex[:12]}",
         }
     }
-    with override_settings(CACHES=caches, REDIS_URL=REDIS_URL):
+    with override_settings(CACHES=caches):
         yield
 
 
@@ -154,13 +154,14 @@ def test_paths_that_never_hold_a_visitors_page_go_straight_to_django(redis_cache
 
 
 def test_without_redis_the_front_steps_aside(client):
-    # given: the embedded default (no Redis): nothing to read from the event loop
-    user = ProfileFactory().user
-    client.get(f"/members/{user.pk}/")
-    downstream = Downstream()
+    # given: the embedded default (pages in the process's memory): nothing to read from the event loop
+    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "front"}}
+    with override_settings(CACHES=caches):
+        user = ProfileFactory().user
+        client.get(f"/members/{user.pk}/")
+        downstream = Downstream()
 
-    # when
-    with override_settings(REDIS_URL=""):
+        # when
         answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/")
 
     # then
@@ -172,7 +173,8 @@ def test_when_redis_is_unreachable_django_answers(client, redis_cache):
     client.get(f"/members/{user.pk}/")
     downstream = Downstream()
 
-    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+    unreachable = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=unreachable):
         answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/")
 
     assert answer["status"] == 418
