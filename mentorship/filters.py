@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from mentorship.models import AvailabilityRule, BlockedDate, ExtraHours, Mentor
+from network.filters import AnyYesNoWidget
 from network.models import Language, Sector
 
 
@@ -32,7 +33,7 @@ class MentorFilter(django_filters.FilterSet):
         label=_("Country"), field_name="user__profile__country", choices=countries, empty_label=_("Any country")
     )
     available = django_filters.BooleanFilter(
-        label=_("Has hours in the next 7 days"), method="filter_available", widget=django_filters.widgets.BooleanWidget
+        label=_("Has hours in the next 7 days"), method="filter_available", widget=AnyYesNoWidget()
     )
 
     class Meta:

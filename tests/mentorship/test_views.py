@@ -1404,6 +1404,13 @@ def test_the_mentor_list_filters_by_name(client, world):
     assert [mentor.user.display_name for mentor in response.context["page"]] == ["Zara Sheikh"]
 
 
+def test_the_mentor_lists_hours_filter_reads_any_yes_no(client):
+    content = text(client.get("/mentors/"))
+
+    hours = content.split('name="available"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", hours) == ["Any", "Yes", "No"]
+
+
 def test_the_mentor_list_pages_by_cursor(client_for, member):
     # given
     for n in range(25):
