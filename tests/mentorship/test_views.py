@@ -1404,7 +1404,7 @@ def test_the_mentor_list_filters_by_name(client, world):
     assert [mentor.user.display_name for mentor in response.context["page"]] == ["Zara Sheikh"]
 
 
-def test_the_mentor_lists_hours_filter_reads_any_yes_no(client):
+def test_the_mentor_lists_hours_filter_reads_any_yes_no(client, db):
     content = text(client.get("/mentors/"))
 
     hours = content.split('name="available"', 1)[1].split("</select>", 1)[0]
