@@ -48,7 +48,7 @@ from mentorship.permissions import (
 from mentorship.slots import offset_changes
 from network.audit import client_ip
 from network.forms import COMMON_TIMEZONES, add_validation_errors
-from network.keyset import keyset_page
+from network.keyset import keyset_page, query_without_position
 from network.pagecache import cache_for_visitors, cached_form, cached_fragment
 
 START_FORMAT = "%Y%m%dT%H%MZ"
@@ -92,10 +92,7 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
     profile or a mentor's settings, hours, sessions or ratings change (and at midnight, for the
     "has hours in the next 7 days" filter)."""
     mentor_filter = MentorFilter(request.GET, queryset=selectors.mentor_list())
-    query = request.GET.copy()
-    for name in ("page", "after", "before"):
-        query.pop(name, None)
-    query = query.urlencode()
+    query = query_without_position(request)
     after, before = request.GET.get("after"), request.GET.get("before")
 
     def render_results() -> str:

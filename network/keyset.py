@@ -45,6 +45,15 @@ class KeysetPage:
         return bool(self.next_cursor or self.previous_cursor)
 
 
+def query_without_position(request) -> str:
+    """A list page's filters as a query string, without its position (cursor or page number), for
+    the cache key of its results and for its "previous" and "next" links."""
+    query = request.GET.copy()
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
 

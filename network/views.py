@@ -29,7 +29,7 @@ from network.forms import (
     ProfileForm,
     add_validation_errors,
 )
-from network.keyset import keyset_page
+from network.keyset import keyset_page, query_without_position
 from network.models import Membership, Organisation, Profile, User
 from network.pagecache import cache_for_visitors, cached_form, cached_fragment
 from network.permissions import (
@@ -102,21 +102,13 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 # --- Directory ---------------------------------------------------------------
 
 
-def _filter_query(request: HttpRequest) -> str:
-    """The filters of a list page as a query string, without its position (page or cursor)."""
-    query = request.GET.copy()
-    for name in ("page", "after", "before"):
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @login_required
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
     """The directory. A page of results is the same for every member who asks for it, so it is
     cached until a profile changes; the filter form is cached per chosen values."""
     member_filter = MemberFilter(request.GET, queryset=selectors.profile_list())
-    query = _filter_query(request)
+    query = query_without_position(request)
     after, before = request.GET.get("after"), request.GET.get("before")
 
     def render_results() -> str:
