@@ -32,12 +32,17 @@ def communicator(booking_id: int, cookie: bytes | None, origin: bytes = b"http:/
     return WebsocketCommunicator(application, f"/ws/sessions/{booking_id}/room/", headers=headers)
 
 
+# Joining checks access and loads the room from the database through a thread; on a loaded two-core
+# CI machine that has taken more than channels' default second.
+CONNECT_TIMEOUT = 5
+
+
 async def joined(booking_id: int, cookie: bytes) -> WebsocketCommunicator:
     """Connect and read the welcome, leaving presence events to the test."""
     comm = communicator(booking_id, cookie)
-    connected, _ = await comm.connect()
+    connected, _ = await comm.connect(timeout=CONNECT_TIMEOUT)
     assert connected
-    welcome = await comm.receive_json_from()
+    welcome = await comm.receive_json_from(timeout=CONNECT_TIMEOUT)
     assert welcome["type"] == "welcome"
     return comm
 
@@ -74,7 +79,7 @@ def cookies(booking):
 def test_anonymous_visitors_are_refused(booking):
     async def scenario():
         comm = communicator(booking.pk, None)
-        connected, code = await comm.connect()
+        connected, code = await comm.connect(timeout=CONNECT_TIMEOUT)
         assert (connected, code) == (False, 4403)
 
     run_async(scenario)
@@ -85,7 +90,7 @@ def test_a_member_who_is_not_a_participant_is_refused(booking):
 
     async def scenario():
         comm = communicator(booking.pk, stranger)
-        connected, code = await comm.connect()
+        connected, code = await comm.connect(timeout=CONNECT_TIMEOUT)
         assert (connected, code) == (False, 4403)
 
     run_async(scenario)
@@ -95,7 +100,7 @@ def test_a_member_who_is_not_a_participant_is_refused(booking):
 def test_a_foreign_origin_is_refused(booking, cookies):
     async def scenario():
         comm = communicator(booking.pk, cookies["mentee"], origin=b"https://evil.example")
-        connected, _ = await comm.connect()
+        connected, _ = await comm.connect(timeout=CONNECT_TIMEOUT)
         assert connected is False
 
     run_async(scenario)
@@ -107,7 +112,7 @@ def test_a_booking_that_is_not_confirmed_has_no_room(booking, cookies, status):
 
     async def scenario():
         comm = communicator(booking.pk, cookies["mentee"])
-        connected, code = await comm.connect()
+        connected, code = await comm.connect(timeout=CONNECT_TIMEOUT)
         assert (connected, code) == (False, 4403)
 
     run_async(scenario)
@@ -119,7 +124,7 @@ def test_the_room_is_closed_until_an_hour_before_the_session(booking, cookies):
 
     async def scenario():
         comm = communicator(booking.pk, cookies["mentee"])
-        connected, code = await comm.connect()
+        connected, code = await comm.connect(timeout=CONNECT_TIMEOUT)
         assert (connected, code) == (False, 4403)
 
     run_async(scenario)
@@ -298,11 +303,11 @@ def test_open_connections_per_member_are_capped(booking, cookies, settings):
         first = await joined(booking.pk, cookies["mentee"])
         second = await joined(booking.pk, cookies["mentee"])
         third = communicator(booking.pk, cookies["mentee"])
-        refused = await third.connect()
+        refused = await third.connect(timeout=CONNECT_TIMEOUT)
         await first.disconnect()
         # a closed connection frees its place
         fourth = communicator(booking.pk, cookies["mentee"])
-        accepted, _ = await fourth.connect()
+        accepted, _ = await fourth.connect(timeout=CONNECT_TIMEOUT)
         await second.disconnect()
         await fourth.disconnect()
         return refused, accepted
@@ -323,8 +328,8 @@ def test_the_room_turns_read_only_hours_after_the_session(booking, cookies):
 
     async def scenario():
         comm = communicator(booking.pk, cookies["mentee"])
-        connected, _ = await comm.connect()
-        welcome = await comm.receive_json_from()
+        connected, _ = await comm.connect(timeout=CONNECT_TIMEOUT)
+        welcome = await comm.receive_json_from(timeout=CONNECT_TIMEOUT)
         await comm.send_json_to({"type": "message", "client_id": str(uuid.uuid4()), "body": "too late"})
         error = await next_of_type(comm, "error")
         await comm.disconnect()
