@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 
@@ -86,6 +87,18 @@ def _beyond(ordering: tuple[str, ...], values: list[Any], forward: bool) -> Q:
     )
 
 
+def _from_cursor(queryset: QuerySet, ordering: tuple[str, ...], cursor: str | None, *, forward: bool):
+    """The rows after (or before) a cursor's position, or None for no cursor or one that does not fit
+    the ordering (a name where a number belongs): then the first page."""
+    values = decode_cursor(cursor, len(ordering))
+    if values is None:
+        return None
+    try:
+        return queryset.filter(_beyond(ordering, values, forward))
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
 def keyset_page(
     queryset: QuerySet,
     *,
@@ -123,22 +136,18 @@ def keyset_page(
         count = len(ids)
         if count <= count_cap:
             queryset = queryset.filter(pk__in=ids)
-    after_values = decode_cursor(after, len(ordering))
-    before_values = None if after_values else decode_cursor(before, len(ordering))
-    if before_values is not None:
-        backwards = queryset.filter(_beyond(ordering, before_values, forward=False))
+    forwards = _from_cursor(queryset, ordering, after, forward=True)
+    backwards = None if forwards is not None else _from_cursor(queryset, ordering, before, forward=False)
+    if backwards is not None:
         rows = list(backwards.order_by(*(f"-{name}" for name in ordering))[: per_page + 1])
         more_before = len(rows) > per_page
         rows = rows[:per_page][::-1]
         more_after = True
     else:
-        forwards = queryset
-        if after_values is not None:
-            forwards = queryset.filter(_beyond(ordering, after_values, forward=True))
-        rows = list(forwards.order_by(*ordering)[: per_page + 1])
+        more_before = forwards is not None
+        rows = list((forwards if forwards is not None else queryset).order_by(*ordering)[: per_page + 1])
         more_after = len(rows) > per_page
         rows = rows[:per_page]
-        more_before = after_values is not None
     return KeysetPage(
         object_list=rows,
         next_cursor=_cursor(rows[-1], ordering) if rows and more_after else None,

@@ -304,7 +304,9 @@ def test_directory_pages_break_ties_in_names_by_member(client_for, member):
     assert next_link(second) is None
 
 
-@pytest.mark.parametrize("cursor", ["abc", "%%%", "W10", "WyJhIl0", "WyJhIiwgdHJ1ZV0", "e30", "x" * 2000])
+@pytest.mark.parametrize(
+    "cursor", ["abc", "%%%", "W10", "WyJhIl0", "WyJhIiwgdHJ1ZV0", "e30", "WyJhIiwgImIiXQ", "x" * 2000]
+)
 def test_directory_ignores_a_malformed_cursor(client_for, many_engineers, cursor):
     # when
     response = client_for(many_engineers).get("/members/", {"q": "engineer", "after": cursor, "before": cursor})
@@ -312,6 +314,17 @@ def test_directory_ignores_a_malformed_cursor(client_for, many_engineers, cursor
     # then: the first page
     assert response.status_code == 200
     assert names(response) == [f"Engineer {n:02d}" for n in range(0, 20)]
+
+
+def test_directory_answers_a_cursor_beyond_any_member_with_an_empty_page(client_for, many_engineers):
+    """A well-formed position past everyone (an id larger than any column holds) is no error."""
+    cursor = keyset.encode_cursor(["Zzz", 10**30])
+
+    response = client_for(many_engineers).get("/members/", {"q": "engineer", "after": cursor})
+
+    assert response.status_code == 200
+    assert names(response) == []
+    assert 'rel="next"' not in response.content.decode()
 
 
 def test_directory_says_more_than_the_cap_when_a_filter_matches_very_many(client_for, many_engineers, monkeypatch):
