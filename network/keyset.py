@@ -46,12 +46,14 @@ class KeysetPage:
         return bool(self.next_cursor or self.previous_cursor)
 
 
-def query_without_position(request) -> str:
-    """A list page's filters as a query string, without its position (cursor or page number), for
-    the cache key of its results and for its "previous" and "next" links."""
+def query_without_position(request, fields) -> str:
+    """A list page's filters as a query string, without its position (cursor or page number) or
+    anything its filter form does not know, for the cache key of its results and for its "previous"
+    and "next" links. (An unknown parameter must not make a new copy of a shared fragment.)"""
     query = request.GET.copy()
-    for name in ("page", "after", "before"):
-        query.pop(name, None)
+    for name in list(query):
+        if name not in fields:
+            del query[name]
     return query.urlencode()
 
 

@@ -570,6 +570,23 @@ def test_a_directory_page_asked_for_again_costs_no_directory_queries(client_for,
     assert "Bilal Ahmed" in response.content.decode()
 
 
+def test_an_unknown_parameter_shares_the_cached_results_and_leaves_the_links(client_for, directory):
+    # given: the results of a filter, cached by a first request
+    client = client_for(directory)
+    client.get("/members/", {"role": "mentor"})
+
+    # when: the same filter with parameters the form does not know
+    with CaptureQueriesContext(connection) as context:
+        response = client.get("/members/", {"role": "mentor", "utm_source": "x", "junk": "1"})
+
+    # then: the same cached results (no directory query), and the page's links do not carry them
+    tables = [re.search(r' FROM "(\w+)"', q["sql"]).group(1) for q in context.captured_queries]
+    assert tables == ["network_user", "network_profile"]
+    assert "2 members found" in response.content.decode()
+    assert "junk" not in response.content.decode()
+    assert "utm_source" not in response.content.decode()
+
+
 def _rename(profile):
     profile.display_name = "Bilal Renamed"
     profile.save()
