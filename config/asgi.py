@@ -1,7 +1,8 @@
 """ASGI entry point: one server, one port, for pages and for the session rooms' WebSockets.
 
-- Signed-out visitors' cached pages are answered in the event loop from Redis
-  (``network.pagecache.VisitorPageFront``), before Django.
+- Cached pages (signed-out visitors', and a member's own for their session) are
+  answered in the event loop from Redis (``network.pagecache.PageFront``), before
+  Django.
 - Every other HTTP request goes to Django's WSGI handler, run in one thread per
   process by a2wsgi. Measured on the production setup (docs/performance.md): the
   same pages answer two to four times as many requests a second this way as
@@ -27,11 +28,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from network.pagecache import VisitorPageFront  # noqa: E402
+from network.pagecache import PageFront  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": VisitorPageFront(WSGIMiddleware(django_wsgi_app, workers=int(os.environ.get("WEB_THREADS", "1")))),
+        "http": PageFront(WSGIMiddleware(django_wsgi_app, workers=int(os.environ.get("WEB_THREADS", "1")))),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

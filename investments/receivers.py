@@ -1,12 +1,13 @@
-"""What makes cached deal-room fragments stale (``network.pagecache`` namespace "deals"): a pitch
-saved or deleted changes which incubators the deal list can be filtered by. Connected in
-``InvestmentsConfig.ready``."""
+"""What makes cached deal-room and incubator pages stale (``network.pagecache`` namespace "deals"):
+any change to the investments app's data — pitches, interests (the rounds' progress, "You: <stage>"),
+investors' status and accepted terms (who the room admits), cohorts, milestones, questions, deck
+access. Connected in ``InvestmentsConfig.ready``."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.apps import apps
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from investments.models import Pitch
 from network.pagecache import bump_pages_on_commit
 
 
@@ -15,5 +16,10 @@ def _deals_changed(sender, **kwargs) -> None:
 
 
 def connect() -> None:
-    post_save.connect(_deals_changed, sender=Pitch, dispatch_uid="pages-pitch-save")
-    post_delete.connect(_deals_changed, sender=Pitch, dispatch_uid="pages-pitch-delete")
+    for model in apps.get_app_config("investments").get_models():
+        name = model.__name__
+        post_save.connect(_deals_changed, sender=model, dispatch_uid=f"pages-deals-{name}-save")
+        post_delete.connect(_deals_changed, sender=model, dispatch_uid=f"pages-deals-{name}-delete")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_deals_changed, sender=through, dispatch_uid=f"pages-deals-{through.__name__}")

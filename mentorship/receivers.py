@@ -1,20 +1,37 @@
-"""What makes the cached mentor list stale (``network.pagecache`` namespace "mentors"): a mentor's
-settings, weekly hours, extra hours and blocked dates (the availability filter and "no weekly hours
-yet"), and bookings and feedback (sessions held, ratings). Connected in ``MentorshipConfig.ready``."""
+"""What makes cached mentorship pages stale (``network.pagecache`` namespace "mentors"): a mentor's
+settings, session types, weekly hours, extra hours and blocked dates (the availability filter and
+"no weekly hours yet"), bookings, feedback and endorsements (sessions held, ratings, members' lists
+of sessions). Connected in ``MentorshipConfig.ready``."""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
-from mentorship.models import AvailabilityRule, BlockedDate, Booking, ExtraHours, Feedback, Mentor
-from network.pagecache import bump_pages_on_commit
+from mentorship.models import (
+    AvailabilityRule,
+    BlockedDate,
+    Booking,
+    Endorsement,
+    ExtraHours,
+    Feedback,
+    Mentor,
+    SessionType,
+)
+from network.pagecache import bump_pages_on_commit, member_namespace
 
 
 def _mentors_changed(sender, **kwargs) -> None:
     bump_pages_on_commit("mentors")
 
 
+def _mentor_changed(sender, instance: Mentor, **kwargs) -> None:
+    # Approval adds "Mentoring" to the mentor's own menu.
+    bump_pages_on_commit("mentors", member_namespace(instance.user_id))
+
+
 def connect() -> None:
-    for model in (Mentor, AvailabilityRule, ExtraHours, BlockedDate, Booking, Feedback):
+    post_save.connect(_mentor_changed, sender=Mentor, dispatch_uid="pages-Mentor-save")
+    post_delete.connect(_mentor_changed, sender=Mentor, dispatch_uid="pages-Mentor-delete")
+    for model in (SessionType, AvailabilityRule, ExtraHours, BlockedDate, Booking, Feedback, Endorsement):
         post_save.connect(_mentors_changed, sender=model, dispatch_uid=f"pages-{model.__name__}-save")
         post_delete.connect(_mentors_changed, sender=model, dispatch_uid=f"pages-{model.__name__}-delete")

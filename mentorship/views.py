@@ -49,7 +49,7 @@ from mentorship.slots import offset_changes
 from network.audit import client_ip
 from network.forms import COMMON_TIMEZONES, add_validation_errors
 from network.keyset import keyset_page, query_without_position
-from network.pagecache import cache_for_visitors, cached_form, cached_fragment
+from network.pagecache import cache_for_members, cache_for_visitors, cached_form, cached_fragment
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 
@@ -87,12 +87,13 @@ def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35) -> list[dic
 
 @require_GET
 @cache_for_visitors("profiles", "mentors")
+@cache_for_members("profiles", "mentors", "taxonomy")
 def mentor_list(request: HttpRequest) -> HttpResponse:
     """Mentors to choose from. A page of results is shared by everyone who asks for it until a
     profile or a mentor's settings, hours, sessions or ratings change (and at midnight, for the
     "has hours in the next 7 days" filter)."""
     mentor_filter = MentorFilter(request.GET, queryset=selectors.mentor_list())
-    query = query_without_position(request)
+    query = query_without_position(request, mentor_filter.form.fields)
     after, before = request.GET.get("after"), request.GET.get("before")
 
     def render_results() -> str:
@@ -239,6 +240,7 @@ def booking_create(request: HttpRequest, pk: int, type_id: int, start: str) -> H
 
 @login_required
 @require_GET
+@cache_for_members("profiles", "mentors")
 def booking_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     bookings = selectors.booking_list_for(user=request.user)

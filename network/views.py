@@ -31,7 +31,7 @@ from network.forms import (
 )
 from network.keyset import keyset_page, query_without_position
 from network.models import Membership, Organisation, Profile, User
-from network.pagecache import cache_for_visitors, cached_form, cached_fragment
+from network.pagecache import cache_for_members, cache_for_visitors, cached_form, cached_fragment
 from network.permissions import (
     access_introduction,
     access_organisation_for_management,
@@ -104,11 +104,12 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@cache_for_members("profiles", "taxonomy")
 def member_list(request: HttpRequest) -> HttpResponse:
     """The directory. A page of results is the same for every member who asks for it, so it is
     cached until a profile changes; the filter form is cached per chosen values."""
     member_filter = MemberFilter(request.GET, queryset=selectors.profile_list())
-    query = query_without_position(request)
+    query = query_without_position(request, member_filter.form.fields)
     after, before = request.GET.get("after"), request.GET.get("before")
 
     def render_results() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.cache import cache
 
@@ -221,3 +223,21 @@ def booking_factory(db):
     from tests.mentorship.factories import BookingFactory
 
     return BookingFactory
+
+
+@pytest.fixture
+def redis_cache():
+    """The cache in Redis, as in production, under a prefix of this test's own."""
+    from django.test import override_settings
+
+    from tests.mentorship.test_room_processes import REDIS_URL
+
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"rabta-test-{uuid.uuid4().hex[:12]}",
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield

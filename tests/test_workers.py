@@ -1,5 +1,5 @@
 """Two server processes sharing the database and Redis, as production runs: what one does, the other
-sees at once (a booking, a profile edit behind the visitors' page cache)."""
+sees at once (a booking, a profile edit behind the visitors' page cache, signing out behind a member's kept page)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,11 @@ def test_a_booking_made_through_one_worker_is_seen_through_the_other_at_once(two
     token = slot.start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
     founder = signed_in(ProfileFactory(display_name="Zara Founder").user)
     path = f"/mentors/{mentor.pk}/book/{session_type.pk}/{token}/"
+    # The mentor's and the founder's lists, kept for their sessions by the second worker.
+    mentor_session = signed_in(mentor.user)
+    for member in (mentor_session, founder):
+        states = [member.get(second + "/sessions/", timeout=30).headers["X-Page-Cache"] for _ in range(3)]
+        assert states == ["miss", "miss", "hit"]  # the first view sets the CSRF cookie
 
     form = founder.get(first + path, timeout=30)
     booked = founder.post(
@@ -59,10 +64,14 @@ def test_a_booking_made_through_one_worker_is_seen_through_the_other_at_once(two
         timeout=30,
     )
     seen = founder.get(second + "/sessions/", timeout=30)
+    seen_by_mentor = mentor_session.get(second + "/sessions/", timeout=30)
 
     assert booked.status_code == 302
     booking = Booking.objects.get()
+    assert seen.headers["X-Page-Cache"] == "miss"
     assert booking.get_absolute_url() in seen.text
+    assert seen_by_mentor.headers["X-Page-Cache"] == "miss"  # the mentor did nothing; the booking bumped
+    assert booking.get_absolute_url() in seen_by_mentor.text
     taken = requests.get(second + f"/mentors/{mentor.pk}/", timeout=30).text
     assert token not in taken  # the slot is gone for everyone, on the other worker too
 
@@ -87,3 +96,29 @@ def test_a_profile_edit_through_one_worker_refreshes_the_other_workers_cached_pa
     assert saved.status_code == 302, saved.text[:2000]
     assert again.headers["X-Page-Cache"] == "miss"
     assert "Founder of Raqam Pay" in again.text
+
+
+def test_a_members_kept_page_works_and_signing_out_through_the_other_worker_ends_it(two_servers):
+    first, second = two_servers
+    member = signed_in(ProfileFactory(display_name="Nadia Qureshi").user)
+    states = [member.get(second + "/members/", timeout=30).headers["X-Page-Cache"] for _ in range(3)]
+    kept = member.get(second + "/members/", timeout=30)
+    assert states == ["miss", "miss", "hit"]
+    assert kept.headers["X-Page-Cache"] == "hit"
+    assert "Nadia Qureshi" in kept.text
+
+    # The kept page's sign-out form (its CSRF token) works, through the other worker.
+    cookies_before = member.cookies.get_dict()
+    out = member.post(
+        first + "/accounts/logout/",
+        data={"csrfmiddlewaretoken": csrf(kept)},
+        headers={"Referer": first + "/members/"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    # The old cookies, replayed (a browser would have dropped the session cookie).
+    after = requests.get(second + "/members/", cookies=cookies_before, allow_redirects=False, timeout=30)
+
+    assert out.status_code == 302
+    assert after.status_code == 302  # to the sign-in page: the kept page is not served to a signed-out session
+    assert "/accounts/login/" in after.headers["Location"]

@@ -41,7 +41,7 @@ from investments.permissions import (
 )
 from network.audit import client_ip
 from network.forms import add_validation_errors
-from network.pagecache import cached_form
+from network.pagecache import cache_for_members, cached_form
 
 
 def deal_room_page(view):
@@ -129,6 +129,7 @@ def terms(request: HttpRequest) -> HttpResponse:
 
 @deal_room_page
 @require_GET
+@cache_for_members("deals", "organisations", "taxonomy")
 def deal_list(request: HttpRequest) -> HttpResponse:
     require_deal_room(request.user)
     form = DealFilterForm(request.GET or None)

@@ -3,71 +3,15 @@ before Django; everything else handed on, untouched."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from network.pagecache import VisitorPageFront, bump_pages
-from tests.asyncio_helpers import run_async
-from tests.mentorship.test_room_processes import REDIS_URL
+from network.pagecache import PageFront, bump_pages
 from tests.network.factories import ProfileFactory
+from tests.pagefront import Downstream, ask
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis_cache():
-    """The cache in Redis, as in production, under a prefix of this test's own."""
-    caches = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"rabta-test-{uuid.uuid4().hex[:12]}",
-        }
-    }
-    with override_settings(CACHES=caches):
-        yield
-
-
-class Downstream:
-    """Stands for Django behind the front: records what reached it and answers 418."""
-
-    def __init__(self):
-        self.paths = []
-
-    async def __call__(self, scope, receive, send):
-        self.paths.append(scope["path"])
-        await send({"type": "http.response.start", "status": 418, "headers": []})
-        await send({"type": "http.response.body", "body": b"from django"})
-
-
-def ask(front, path: str, *, method: str = "GET", query: bytes = b"", headers=(), scheme: str = "http") -> dict:
-    scope = {
-        "type": "http",
-        "scheme": scheme,
-        "method": method,
-        "path": path,
-        "root_path": "",
-        "query_string": query,
-        "headers": [(b"host", b"testserver"), *headers],
-    }
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    run_async(lambda: front(scope, receive, send))
-    start, body = sent[0], sent[1]
-    return {
-        "status": start["status"],
-        "headers": {k.decode(): v.decode() for k, v in start.get("headers", [])},
-        "body": body.get("body", b""),
-    }
 
 
 def test_a_cached_visitor_page_is_answered_without_django(client, redis_cache):
@@ -77,7 +21,7 @@ def test_a_cached_visitor_page_is_answered_without_django(client, redis_cache):
     stored = client.get(path)
     assert stored["X-Page-Cache"] == "miss"
     downstream = Downstream()
-    front = VisitorPageFront(downstream)
+    front = PageFront(downstream)
 
     # when
     answer = ask(front, path)
@@ -95,7 +39,7 @@ def test_a_cached_visitor_page_is_answered_without_django(client, redis_cache):
 def test_the_front_keeps_a_sane_request_id_from_the_load_balancer(client, redis_cache):
     user = ProfileFactory().user
     client.get(f"/members/{user.pk}/")
-    front = VisitorPageFront(Downstream())
+    front = PageFront(Downstream())
 
     kept = ask(front, f"/members/{user.pk}/", headers=[(b"x-request-id", b"lb-1234567890")])
     replaced = ask(front, f"/members/{user.pk}/", headers=[(b"x-request-id", b"<script>")])
@@ -109,7 +53,7 @@ def test_a_page_whose_namespace_was_bumped_goes_to_django(client, redis_cache):
     user = ProfileFactory().user
     client.get(f"/members/{user.pk}/")
     downstream = Downstream()
-    front = VisitorPageFront(downstream)
+    front = PageFront(downstream)
 
     # when
     bump_pages("profiles")
@@ -137,7 +81,7 @@ def test_anything_but_the_same_visitor_request_goes_to_django(client, redis_cach
     downstream = Downstream()
 
     # when
-    answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/", method=method, query=query, headers=headers)
+    answer = ask(PageFront(downstream), f"/members/{user.pk}/", method=method, query=query, headers=headers)
 
     # then
     assert answer["status"] == 418
@@ -147,7 +91,7 @@ def test_anything_but_the_same_visitor_request_goes_to_django(client, redis_cach
 def test_paths_that_never_hold_a_visitors_page_go_straight_to_django(redis_cache):
     downstream = Downstream()
 
-    answers = [ask(VisitorPageFront(downstream), path)["status"] for path in ("/deals/", "/healthz", "/static/x.css")]
+    answers = [ask(PageFront(downstream), path)["status"] for path in ("/deals/", "/healthz", "/static/x.css")]
 
     assert answers == [418, 418, 418]
     assert downstream.paths == ["/deals/", "/healthz", "/static/x.css"]
@@ -162,7 +106,7 @@ def test_without_redis_the_front_steps_aside(client):
         downstream = Downstream()
 
         # when
-        answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/")
+        answer = ask(PageFront(downstream), f"/members/{user.pk}/")
 
     # then
     assert answer["status"] == 418
@@ -175,7 +119,7 @@ def test_when_redis_is_unreachable_django_answers(client, redis_cache):
 
     unreachable = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
     with override_settings(CACHES=unreachable):
-        answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/")
+        answer = ask(PageFront(downstream), f"/members/{user.pk}/")
 
     assert answer["status"] == 418
 
@@ -199,7 +143,7 @@ def test_with_the_https_redirect_on_only_secure_requests_get_a_cached_page(
         downstream = Downstream()
 
         # when
-        answer = ask(VisitorPageFront(downstream), f"/members/{user.pk}/", headers=headers, scheme=scheme)
+        answer = ask(PageFront(downstream), f"/members/{user.pk}/", headers=headers, scheme=scheme)
 
     # then: anything not secure goes to Django, which redirects it
     assert (answer["status"] == 200) is served
