@@ -24,11 +24,26 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client
+from django.utils.crypto import get_random_string
 
 from mentorship.management.commands.bench_room import ROOT, children, free_port, wait_for_port
 
 LUA = """
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+request = function()
+  if first_view then
+    count = (count or 0) + 1
+    local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+    return wrk.format(nil, wrk.path .. sep .. "view=" .. id .. "-" .. count)
+  end
+  return wrk.format(nil, wrk.path)
+end
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
   io.write(string.format('RESULT {"rps": %.1f, "p50": %.2f, "p95": %.2f, "p99": %.2f, "errors": %d, "non2xx": %d}\\n',
@@ -36,6 +51,9 @@ done = function(summary, latency, requests)
     latency:percentile(99) / 1000, errors, summary.errors.status))
 end
 """
+
+
+FIRST_VIEW = "first view"
 
 
 class Command(BaseCommand):
@@ -88,9 +106,12 @@ class Command(BaseCommand):
             rows = []
             for name, path, cookie in pages:
                 url = f"http://127.0.0.1:{port}{path}"
-                headers = ["-H", f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}"] if cookie else []
+                headers = ["-H", f"Cookie: {cookie}"] if cookie else []
                 for _ in range(3):  # warm: caches, connection pools, each worker's first request
                     subprocess.run([wrk, "-t1", "-c2", "-d1s", *headers, url], capture_output=True, check=True)  # noqa: S603
+                # A first view: each request asks for the page with a query of its own, so the member's
+                # kept page never answers (shared fragments still do, as for any member's first view).
+                script.write_text(("first_view = true\n" if FIRST_VIEW in name else "") + LUA)
                 out = subprocess.run(  # noqa: S603
                     [wrk, "-t2", f"-c{options['connections']}", f"-d{options['duration']}s", "-s", str(script),
                      *headers, url],
@@ -115,9 +136,15 @@ class Command(BaseCommand):
         from network.models import User
 
         def session(email: str) -> str:
+            """The cookies of a browser signed in as ``email``: its session, and the CSRF cookie every
+            browser holds after its first page."""
             client = Client()
             client.force_login(User.objects.get(email=email))
-            return client.cookies[settings.SESSION_COOKIE_NAME].value
+            csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+            return (
+                f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
+                f"{settings.CSRF_COOKIE_NAME}={csrf_secret}"
+            )
 
         story = StoryPage.objects.live().order_by("-date").first()
         mentor = Mentor.objects.listed().select_related("user").order_by("id").first()
@@ -130,6 +157,15 @@ class Command(BaseCommand):
         if not (story and mentor and investor and cohort):
             raise CommandError("Load the demo data first: --seed (or manage.py seed_demo).")
         founder = session("founder@demo.rabta.pk")
+        investor_session = session(investor.user.email)
+        manager = session("incubator@demo.rabta.pk")
+        member_pages = [
+            ("directory (member)", "/members/", founder),
+            ("mentor list (member)", "/mentors/", founder),
+            ("my sessions (member)", "/sessions/", founder),
+            ("deal list (investor)", "/deals/", investor_session),
+            ("incubator dashboard (manager)", f"/incubators/{cohort.incubator.slug}/", manager),
+        ]
         return [
             ("bare view", "/bench/bare/", None),
             ("home (visitor)", "/", None),
@@ -139,15 +175,8 @@ class Command(BaseCommand):
             ("impact dashboard (visitor)", "/impact/", None),
             ("mentor list (visitor)", "/mentors/", None),
             ("signed-in floor (member)", "/bench/member/", founder),
-            ("directory (member)", "/members/", founder),
-            ("mentor list (member)", "/mentors/", founder),
-            ("my sessions (member)", "/sessions/", founder),
-            ("deal list (investor)", "/deals/", session(investor.user.email)),
-            (
-                "incubator dashboard (manager)",
-                f"/incubators/{cohort.incubator.slug}/",
-                session("incubator@demo.rabta.pk"),
-            ),
+            *member_pages,
+            *((f"{name[:-1]}, {FIRST_VIEW})", path, cookie) for name, path, cookie in member_pages),
         ]
 
     def _report(self, rows, options, log_name: str) -> None:
@@ -164,7 +193,7 @@ class Command(BaseCommand):
         self.stdout.write("| page | req/s | p50 ms | p95 ms | p99 ms | of bare | of signed-in floor | non-2xx |")
         self.stdout.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, _path, r in rows:
-            signed_in = "(member)" in name or "(investor)" in name or "(manager)" in name
+            signed_in = any(f"({who}" in name for who in ("member", "investor", "manager"))
             of_floor = f"{r['rps'] / floor * 100:.0f} %" if floor and signed_in else ""
             self.stdout.write(
                 f"| {name} | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
