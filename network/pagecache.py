@@ -42,6 +42,7 @@ DEFAULT_TIMEOUT = 300
 # A member's page can show the time ("upcoming", "this week"): it is rebuilt at least every minute.
 MEMBER_TIMEOUT = 60
 VERSION_KEY = "pages:version:{}"
+REDIS_BACKENDS = ("network.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 MEMBER_SESSION_ENGINES = ("django.contrib.sessions.backends.cached_db", "django.contrib.sessions.backends.cache")
 SESSION_KEY_PATTERN = re.compile(r"^[a-z0-9]{8,64}$")
@@ -357,7 +358,7 @@ class PageFront:
     def redis_location() -> str | None:
         """Where Django's cache keeps the pages, when that is Redis (not in the embedded default)."""
         config = settings.CACHES["default"]
-        if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+        if config["BACKEND"] not in REDIS_BACKENDS:
             return None
         location = config["LOCATION"]
         return location if isinstance(location, str) else location[0]

@@ -234,7 +234,7 @@ def redis_cache():
 
     caches = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "network.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"rabta-test-{uuid.uuid4().hex[:12]}",
         }
