@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from investments.models import DeckAccess, Interest, Milestone, Pitch, Question
@@ -21,7 +21,7 @@ SORTS = {
 }
 
 
-def deal_list(*, filters: dict | None = None, sort: str = "newest", viewer=None) -> QuerySet[Pitch]:
+def deal_list(*, filters: dict | None = None, sort: str = "newest") -> QuerySet[Pitch]:
     """Live pitches with the amount softly or firmly committed (commitments awaiting reconfirmation do not count).
 
     One query, whatever the number of deals or interests.
@@ -38,9 +38,6 @@ def deal_list(*, filters: dict | None = None, sort: str = "newest", viewer=None)
             raised=Coalesce(Sum("interests__amount", filter=COUNTS), ZERO),
         )
     )
-    if viewer is not None:
-        mine = Interest.objects.filter(pitch=OuterRef("pk"), investor=viewer)
-        deals = deals.annotate(my_stage=Subquery(mine.values("stage")[:1]))
     if filters.get("sector"):
         deals = deals.filter(sector=filters["sector"])
     if filters.get("stage"):
@@ -53,6 +50,11 @@ def deal_list(*, filters: dict | None = None, sort: str = "newest", viewer=None)
         # Deals an investor can join with this ticket: no minimum, or a minimum at most the ticket.
         deals = deals.filter(Q(minimum_ticket__isnull=True) | Q(minimum_ticket__lte=filters["ticket"]))
     return deals.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def my_stages(*, investor) -> dict[int, str]:
+    """The stage of each deal an investor follows, by pitch id ("You: soft" on the deal list)."""
+    return dict(Interest.objects.filter(investor=investor).values_list("pitch_id", "stage"))
 
 
 def round_progress(*, pitch: Pitch) -> dict:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from allauth.account.decorators import reauthentication_required
@@ -12,8 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,7 +45,8 @@ from investments.permissions import (
 )
 from network.audit import client_ip
 from network.forms import add_validation_errors
-from network.pagecache import cache_for_members, cached_form
+from network.keyset import query_without_position
+from network.pagecache import cache_for_members, cached_form, cached_fragment
 
 
 def deal_room_page(view):
@@ -131,27 +136,51 @@ def terms(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_for_members("deals", "organisations", "taxonomy")
 def deal_list(request: HttpRequest) -> HttpResponse:
+    """Live deals. A page of them is the same for every investor who asks for it (cached until
+    anything in the deal room or an organisation changes); only "You: <stage>" is the viewer's own,
+    put into the cached page of results afterwards."""
     require_deal_room(request.user)
     form = DealFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    deals = selectors.deal_list(filters=filters, sort=filters.get("sort") or "newest", viewer=request.user)
-    page = Paginator(deals, 20).get_page(request.GET.get("page"))
-    for deal in page:
-        deal.percent = min(100, int(deal.raised * 100 / deal.ask_amount))
-        deal.my_stage_label = Interest.Stage(deal.my_stage).label if deal.my_stage else ""
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = query_without_position(request, form.fields)
+    page_number = request.GET.get("page") or ""
+
+    def render_results() -> str:
+        deals = selectors.deal_list(filters=filters, sort=filters.get("sort") or "newest")
+        page = Paginator(deals, 20).get_page(page_number)
+        for deal in page:
+            deal.percent = min(100, int(deal.raised * 100 / deal.ask_amount))
+        return render_to_string("investments/dealroom/includes/deal_results.html", {"page": page, "query": query})
+
+    results = cached_fragment(
+        "deals", query, page_number, depends_on=("deals", "organisations", "taxonomy"), render=render_results
+    )
     return render(
         request,
         "investments/dealroom/deal_list.html",
         {
-            "form": form,
             # The incubators to filter by are those with live deals.
             "filter_form": cached_form(form, depends_on=("taxonomy", "organisations", "deals")),
-            "page": page,
-            "query": query.urlencode(),
+            "results": with_my_stages(results, selectors.my_stages(investor=request.user)),
         },
     )
+
+
+MY_STAGE = re.compile(r"<!--my-stage:(\d+)-->")
+
+
+def with_my_stages(results: str, stages: dict[int, str]) -> SafeString:
+    """The shared page of results with the viewer's stage on each deal they follow (the template
+    leaves ``<!--my-stage:<pk>-->`` where it goes)."""
+
+    def tag(match: re.Match) -> str:
+        stage = stages.get(int(match.group(1)))
+        if not stage:
+            return ""
+        label = _("You: %(stage)s") % {"stage": Interest.Stage(stage).label}
+        return format_html(' <span class="tag">{}</span>', label)
+
+    return mark_safe(MY_STAGE.sub(tag, results))  # noqa: S308 - escaped fragments, tags built by format_html
 
 
 @deal_room_page

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from investments.dealroom import services, urls
 from investments.models import DeckAccess, Interest, InterestEvent, InvestorProfile, Pitch, Question, TermsAcceptance
 from network.models import AuditEntry, Organisation
+from network.pagecache import bump_pages
 from tests.dealroom.conftest import live_pitch
 from tests.network.factories import OrganisationFactory, ProfileFactory
 
@@ -339,11 +340,13 @@ def test_the_deal_list_filters_and_its_query_count_is_constant(client_for, world
     client = client_for(world.investor)
     path = reverse("deals:deal-list")
     client.get(path)
+    bump_pages("deals")  # the page of results is made again, not taken from the cache
     with CaptureQueriesContext(connection) as few:
         client.get(path)
     for n in range(8):
         pitch = live_pitch(OrganisationFactory(), world.incubator, world.founder, minimum_ticket=Decimal(100000))
         services.interest_set(actor=world.second_investor, pitch=pitch, stage="soft", amount=Decimal(100000 + n))
+    bump_pages("deals")
     with CaptureQueriesContext(connection) as many:
         client.get(path)
     filtered = client.get(path, {"ticket": "10000", "instrument": "safe", "sort": "raised"}).content.decode()
@@ -408,14 +411,22 @@ def test_changing_the_terms_of_a_live_pitch_asks_for_the_password_again(client_f
     assert Pitch.objects.get(pk=world.pitch.pk).version == 2
 
 
-def test_the_deal_list_shows_my_own_stage(client_for, world):
+def test_the_deal_list_shows_my_own_stage_on_the_shared_page_of_deals(client_for, world):
+    # given: two investors following different deals
     services.interest_set(actor=world.investor, pitch=world.pitch, stage="considering")
+    services.interest_set(actor=world.second_investor, pitch=world.other_pitch, stage="watching")
 
+    # when: both open the list (the second gets the page of deals the first one's request cached)
     page = client_for(world.investor).get(reverse("deals:deal-list")).content.decode()
-    other = client_for(world.second_investor).get(reverse("deals:deal-list")).content.decode()
+    with CaptureQueriesContext(connection) as second:
+        other = client_for(world.second_investor).get(reverse("deals:deal-list")).content.decode()
 
-    assert "You: Considering" in page
-    assert "You: Considering" not in other
+    # then: each sees their own stage on their own deal, and nobody else's
+    assert 'Raqam Pay</a> <span class="tag">You: Considering</span></h2>' in page
+    assert page.count("You: ") == 1
+    assert 'Khet Kahani</a> <span class="tag">You: Watching</span></h2>' in other
+    assert other.count("You: ") == 1
+    assert not any("investments_pitch" in q["sql"] for q in second.captured_queries)
 
 
 def test_the_admin_cannot_change_or_delete_the_access_log(client_for, world):
