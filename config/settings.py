@@ -153,6 +153,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search backend uses PostgreSQL's full-text indexes there.
     INSTALLED_APPS.append("django.contrib.postgres")
+    # PostgreSQL's default random_page_cost (4) prices an index read for spinning disks; on SSDs
+    # it made a directory search with thousands of matches scan every profile instead of using the
+    # trigram index (43 ms against 9 ms at 100,000 members, docs/performance.md).
+    random_page_cost = os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1")
+    if random_page_cost:
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c random_page_cost={float(random_page_cost)}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; IMMEDIATE takes the
     # write lock at BEGIN so concurrent writers queue instead of failing

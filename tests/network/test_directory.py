@@ -720,3 +720,11 @@ def test_postgresql_answers_a_directory_search_from_its_trigram_index(directory,
     # then
     assert "network_profile_search_text_trgm" in plan
     assert [p.display_name for p in queryset] == ["Bilal Ahmed"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_the_sites_connections_price_index_reads_for_ssds(db):
+    # PostgreSQL's default (4) made a search with thousands of matches read every profile.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == ("1.1",)
