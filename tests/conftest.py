@@ -165,6 +165,23 @@ def member_client(client, member):
 
 
 @pytest.fixture
+def staff_superuser(db):
+    """A member of staff with every permission in the admin."""
+    return ProfileFactory(display_name="Farah Staff", user__is_staff=True, user__is_superuser=True).user
+
+
+@pytest.fixture
+def admin_client_mfa(client, staff_superuser):
+    """A client signed in to the staff tools as ``staff_superuser``.
+
+    Every admin test signs in through this one fixture, so that what a staff session needs
+    (a verified second factor) is arranged in one place.
+    """
+    client.force_login(staff_superuser)
+    return client
+
+
+@pytest.fixture
 def client_for(db):
     """Make a test client signed in as the given user."""
     from django.test import Client
