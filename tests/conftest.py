@@ -66,6 +66,15 @@ def _wagtail_base_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request in another language (a language cookie) leaves that language active in the thread.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # allauth's rate limits count in the cache; each test starts from zero.
     cache.clear()
