@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "network.middleware.SessionMFAMiddleware",
     "network.middleware.MemberTimezoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -266,9 +267,16 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "network.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "network.account_forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rabta] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# allauth's rate limits stay at their defaults (on); they are counted in the cache.
+# allauth's rate limits are on and count in the cache (Redis in production). Wrong passwords: 10 a
+# minute from one address, 5 in 5 minutes for one account from one address (network.adapters), and
+# 30 an hour for one account from anywhere; a password reset clears the member's own counts.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_account": "30/h/key",
+}
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -383,7 +391,9 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     # Load balancers probe health over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a load balancer, the web server itself believes X-Forwarded-Proto (and X-Forwarded-For)
+    # from the proxies named in RABTA_TRUSTED_PROXIES only (bin/web), so Django reads the scheme of
+    # the request as the server passes it on and trusts no header of its own.
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -396,8 +406,12 @@ if not DEBUG:
 
 WAGTAIL_SITE_NAME = "Rabta"
 WAGTAILADMIN_BASE_URL = SITE_URL
-# Editors sign in like everyone else (allauth, with two-factor authentication where they turned it on).
-WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+# Editors sign in like everyone else: Wagtail's sign-in page sends them to allauth's (config/urls.py),
+# and its own password reset and change are off, so every password goes through allauth.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]

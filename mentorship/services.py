@@ -41,6 +41,7 @@ from mentorship.signals import session_featurable
 from network.audit import audit_record
 from network.models import User
 from network.pagecache import bump_pages_on_commit
+from network.permissions import acts_as_staff
 from network.services import notification_create
 
 SLOT_TAKEN = gettext_lazy("This time was just taken by someone else. Please choose another time.")
@@ -92,7 +93,7 @@ def mentor_update(*, mentor: Mentor, data: dict[str, Any]) -> Mentor:
 @transaction.atomic
 def mentor_set_status(*, actor: User, mentor: Mentor, status: str) -> Mentor:
     """Staff approve or suspend a mentor."""
-    if not actor.is_staff:
+    if not acts_as_staff(actor):
         raise PermissionDenied
     if status not in Mentor.Status.values:
         raise ValidationError(_("Unknown status."))

@@ -25,6 +25,7 @@ from PIL import Image, ImageOps
 from network import selectors
 from network.audit import audit_record
 from network.models import Introduction, Membership, Notification, Organisation, Profile, User
+from network.permissions import acts_as_staff
 
 # --- Notifications -----------------------------------------------------------
 
@@ -192,7 +193,7 @@ def _lock_memberships(organisation: Organisation) -> list[Membership]:
 
 def _is_owner(actor: User, memberships: list[Membership]) -> bool:
     """Only owners (and staff) hand out or take away ownership; admins manage the rest."""
-    return actor.is_staff or any(m.user_id == actor.pk and m.role == Membership.Role.OWNER for m in memberships)
+    return acts_as_staff(actor) or any(m.user_id == actor.pk and m.role == Membership.Role.OWNER for m in memberships)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ app_name = "network"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("accounts/two-factor-required/", views.mfa_required, name="mfa-required"),
     path("profile/edit/", views.profile_edit, name="profile-edit"),
     path("members/", views.member_list, name="member-list"),
     path("members/<int:user_id>/", views.member_detail, name="member-detail"),

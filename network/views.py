@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -451,3 +452,55 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     services.notification_mark_read(user=request.user)
     messages.success(request, _("All notifications are marked as read."))
     return redirect("network:notification-list")
+
+
+# --- One way in -------------------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, fallback: str = "") -> str:
+    candidate = request.GET.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+def _to_allauth(url_name: str):
+    """A door of Django's or Wagtail's own (their sign-in, password reset and change pages) that sends
+    the visitor to allauth's, keeping where they were going: two-factor authentication, email
+    verification and rate limits apply to every way in."""
+
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        from django.utils.http import urlencode
+
+        if url_name == "account_login" and request.user.is_authenticated:
+            # Signed in already, and the tool that sent them here refused them: say so rather than
+            # send them round again (allauth's secure_admin_login does the same for the admin).
+            raise PermissionDenied
+        target = reverse(url_name)
+        next_url = _safe_next(request)
+        return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
+
+    view.__name__ = f"to_{url_name}"
+    return view
+
+
+sign_in_elsewhere = _to_allauth("account_login")
+password_reset_elsewhere = _to_allauth("account_reset_password")
+password_change_elsewhere = _to_allauth("account_change_password")
+
+
+@login_required
+@require_GET
+def mfa_required(request: HttpRequest) -> HttpResponse:
+    """What the deal room's vetting, the Django admin and the Wagtail admin ask of staff and editors:
+    two-factor authentication on, and used in this session."""
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return render(
+        request,
+        "network/mfa_required.html",
+        {"mfa_enabled": is_mfa_enabled(request.user), "next": _safe_next(request, reverse("network:dashboard"))},
+    )
+

@@ -130,19 +130,21 @@ def third_member(db):
 
 @pytest.fixture
 def member_client(client, member):
-    client.force_login(member)
-    return client
+    from tests.sessions import sign_in
+
+    return sign_in(client, member)
 
 
 @pytest.fixture
 def client_for(db):
-    """Make a test client signed in as the given user."""
+    """Make a test client signed in as the given user (``mfa=False``: a session that never used
+    the account's two-factor authentication; see tests.sessions.sign_in)."""
     from django.test import Client
 
-    def make(user, **kwargs) -> Client:
-        signed_in = Client(**kwargs)
-        signed_in.force_login(user)
-        return signed_in
+    from tests.sessions import sign_in
+
+    def make(user, *, mfa: bool | None = None, **kwargs) -> Client:
+        return sign_in(Client(**kwargs), user, mfa=mfa)
 
     return make
 

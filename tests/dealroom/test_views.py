@@ -17,6 +17,7 @@ from network.models import AuditEntry, Organisation
 from network.pagecache import bump_pages
 from tests.dealroom.conftest import live_pitch
 from tests.network.factories import OrganisationFactory, ProfileFactory
+from tests.sessions import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -231,6 +232,47 @@ def test_suspension_takes_effect_on_the_very_next_request(client_for, world):
     assert DeckAccess.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("deals:deal-list", lambda w: []),
+        ("deals:deal-detail", lambda w: [w.pitch.pk]),
+        ("deals:deck-slide", lambda w: [w.pitch.pk, 1]),
+        ("deals:deck-download", lambda w: [w.pitch.pk]),
+    ],
+)
+def test_a_session_that_did_not_use_the_second_factor_stays_outside(client_for, world, name, args):
+    # given: an investor whose account has TOTP, in a session that signed in without it
+    client = client_for(world.investor, mfa=False)
+
+    # when
+    response = client.get(reverse(name, args=args(world)))
+
+    # then: nothing of the room, and a way to confirm with the authenticator that comes back here
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "this session has not used two-factor authentication yet" in html
+    assert f"{reverse('mfa_reauthenticate')}?next={reverse(name, args=args(world))}" in html
+    assert "Raqam Pay" not in html
+    assert DeckAccess.objects.count() == 0
+
+
+def test_confirming_with_the_authenticator_opens_the_room(client_for, world):
+    # given
+    from allauth.mfa.utils import decrypt
+
+    client = client_for(world.investor, mfa=False)
+    secret = decrypt(world.investor.authenticator_set.get(type="totp").data["secret"])
+    deals = reverse("deals:deal-list")
+
+    # when
+    response = client.post(f"{reverse('mfa_reauthenticate')}?next={deals}", {"code": totp_code(secret)})
+
+    # then
+    assert response["Location"] == deals
+    assert client.get(deals).status_code == 200
+
+
 def test_committing_asks_for_the_password_again(client_for, reauthenticated, world):
     path = reverse("deals:interest-update", args=[world.pitch.pk])
     before = snapshot()
@@ -431,7 +473,7 @@ def test_the_deal_list_shows_my_own_stage_on_the_shared_page_of_deals(client_for
 
 def test_the_admin_cannot_change_or_delete_the_access_log(client_for, world):
     entry = services.deck_access_record(user=world.investor, pitch=world.pitch, kind="page", page=1)
-    admin = client_for(ProfileFactory(user__is_staff=True, user__is_superuser=True).user)
+    admin = client_for(ProfileFactory(user__is_staff=True, user__is_superuser=True, user__mfa=True).user)
 
     listing = admin.get(reverse("admin:investments_deckaccess_changelist"))
     change = admin.post(reverse("admin:investments_deckaccess_change", args=[entry.pk]), {"page": "4"})

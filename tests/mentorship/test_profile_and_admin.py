@@ -9,6 +9,7 @@ from mentorship.models import Booking, Endorsement, Mentor
 from network.models import AuditEntry
 from tests.mentorship.factories import BookingFactory, MentorFactory
 from tests.network.factories import ProfileFactory, UserFactory
+from tests.sessions import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +44,10 @@ def test_a_listed_mentor_profile_links_to_booking_and_a_pending_one_does_not(cli
 
 def test_staff_approve_a_mentor_in_the_admin(client):
     # given
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = UserFactory(is_staff=True, is_superuser=True, mfa=True)
     ProfileFactory(user=staff)
     mentor = MentorFactory(status=Mentor.Status.PENDING)
-    client.force_login(staff)
+    sign_in(client, staff)
 
     # when
     response = client.post(
@@ -64,9 +65,9 @@ def test_staff_approve_a_mentor_in_the_admin(client):
 
 
 def test_bookings_cannot_be_edited_in_the_admin(client):
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = UserFactory(is_staff=True, is_superuser=True, mfa=True)
     booking = BookingFactory()
-    client.force_login(staff)
+    sign_in(client, staff)
 
     response = client.post(
         reverse("admin:mentorship_booking_change", args=[booking.pk]), {"status": Booking.Status.CANCELLED}

@@ -13,6 +13,8 @@ from PIL import Image
 from network.models import Introduction, Membership, Organisation, Profile, User
 
 PASSWORD = "correct-horse-battery-staple"
+# The TOTP secret of every test account made with ``mfa=True`` (codes from tests.sessions.totp_code).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @functools.cache
@@ -46,6 +48,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
         obj.save()
         EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=extracted is not False)
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object
+        """``UserFactory(mfa=True)``: TOTP turned on, with ``TOTP_SECRET``."""
+        if create and extracted:
+            from allauth.mfa.models import Authenticator
+            from allauth.mfa.utils import encrypt
+
+            Authenticator.objects.create(user=obj, type=Authenticator.Type.TOTP, data={"secret": encrypt(TOTP_SECRET)})
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):

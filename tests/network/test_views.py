@@ -131,6 +131,7 @@ def organisation_form_data(**overrides) -> dict:
 # (method, url name, arguments from the world, data to post)
 SIGNED_IN_ONLY = [
     ("get", "network:dashboard", lambda w: [], None),
+    ("get", "network:mfa-required", lambda w: [], None),
     ("get", "network:profile-edit", lambda w: [], None),
     ("post", "network:profile-edit", lambda w: [], profile_form_data(display_name="Hacked")),
     ("get", "network:member-list", lambda w: [], None),
@@ -1183,7 +1184,7 @@ def test_organisation_edit_by_a_manager(client_for, world, role):
 
 def test_organisation_edit_form_is_shown_to_staff(client_for, world):
     # given
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, mfa=True)
 
     # when
     response = client_for(staff).get("/organisations/lahore-ai-lab/edit/")
