@@ -96,6 +96,9 @@ class StoryIndexPage(RoutablePageMixin, Page):
     @path("")
     def index(self, request):
         from network.models import Sector
+        from network.ratelimits import enforce, searching
+
+        enforce(request, "search", methods=("GET",), when=searching)
 
         stories = self.stories()
         kind = request.GET.get("kind", "")

@@ -13,6 +13,7 @@ from wagtail.views import serve as wagtail_serve
 from cms import selectors
 from network.models import Organisation
 from network.pagecache import cache_for_visitors
+from network.ratelimits import limited
 
 
 @cache_for_visitors("stories", "impact")
@@ -38,6 +39,7 @@ def impact_centre(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @cache_for_visitors("impact")
+@limited("export", methods=("GET",))
 def impact_csv(request: HttpRequest) -> HttpResponse:
     """The dashboard's export figures as CSV: one row per quarter, sector and centre."""
     exports = selectors.impact_figures()["exports"]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_htmx",
+    "django_ratelimit",
     "django_filters",
     "django_countries",
     "django_tasks_db",
@@ -107,6 +108,8 @@ MIDDLEWARE = [
     "network.middleware.SessionMFAMiddleware",
     "network.middleware.MemberTimezoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns network.ratelimits' refusals into a 429 page (RATELIMIT_VIEW).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -401,6 +404,23 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # --- Rabta ----------------------------------------------------------------
+
+# What one member (or, signed out, one address) may do again and again: network.ratelimits, counted
+# in the cache by django-ratelimit. "10/h" is ten an hour; past it the request gets a 429 page.
+RABTA_RATE_LIMITS = {
+    "introduction_request": os.environ.get("RABTA_RATE_INTRODUCTIONS", "10/h"),
+    "deal_question": os.environ.get("RABTA_RATE_DEAL_QUESTIONS", "10/h"),
+    "booking_request": os.environ.get("RABTA_RATE_BOOKINGS", "20/h"),
+    "deck_slide": os.environ.get("RABTA_RATE_DECK_SLIDES", "600/h"),
+    "search": os.environ.get("RABTA_RATE_SEARCHES", "60/m"),
+    "export": os.environ.get("RABTA_RATE_EXPORTS", "30/h"),
+}
+RATELIMIT_VIEW = "network.views.rate_limited"
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit names the backends it knows; Django's own Redis backend (ours wraps it) counts
+# atomically too. Without Redis, the local-memory cache of the embedded default is one process's:
+# enough for the single web process `make run` starts.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", *([] if REDIS_URL else ["django_ratelimit.E003"])]
 
 # --- Wagtail (stories) --------------------------------------------------------
 

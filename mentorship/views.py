@@ -50,6 +50,7 @@ from network.audit import client_ip
 from network.forms import COMMON_TIMEZONES, add_validation_errors
 from network.keyset import keyset_page, query_without_position
 from network.pagecache import cache_for_members, cache_for_visitors, cached_form, cached_fragment
+from network.ratelimits import limited, searching
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 
@@ -88,6 +89,7 @@ def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35) -> list[dic
 @require_GET
 @cache_for_visitors("profiles", "mentors")
 @cache_for_members("profiles", "mentors", "taxonomy")
+@limited("search", methods=("GET",), when=searching)
 def mentor_list(request: HttpRequest) -> HttpResponse:
     """Mentors to choose from. A page of results is shared by everyone who asks for it until a
     profile or a mentor's settings, hours, sessions or ratings change (and at midnight, for the
@@ -191,6 +193,7 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limited("booking_request")
 def booking_create(request: HttpRequest, pk: int, type_id: int, start: str) -> HttpResponse:
     mentor = access_listed_mentor(pk)
     session_type = get_object_or_404(SessionType, pk=type_id, mentor=mentor, is_active=True)

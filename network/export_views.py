@@ -17,6 +17,7 @@ from network.audit import client_ip
 from network.forms import ExportQueryForm, ExportReportForm, add_validation_errors
 from network.models import ExportReport, Membership, Organisation
 from network.permissions import access_export_report, acts_as_staff, can_verify_exports
+from network.ratelimits import limited
 
 
 def _my_startups(user):
@@ -29,6 +30,7 @@ def _my_startups(user):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limited("export")
 def export_list(request: HttpRequest) -> HttpResponse:
     """My export reports (mine as a freelancer and my startups'), and the form to report a quarter."""
     startups = list(_my_startups(request.user))

@@ -40,6 +40,7 @@ from network.permissions import (
     can_request_introduction,
     can_view_contact_details,
 )
+from network.ratelimits import limited, searching
 
 
 def _paginate(request: HttpRequest, queryset, per_page: int):
@@ -106,6 +107,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @cache_for_members("profiles", "taxonomy")
+@limited("search", methods=("GET",), when=searching)
 def member_list(request: HttpRequest) -> HttpResponse:
     """The directory. A page of results is the same for every member who asks for it, so it is
     cached until a profile changes; the filter form is cached per chosen values."""
@@ -324,6 +326,7 @@ def introduction_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limited("introduction_request")
 def introduction_request(request: HttpRequest, user_id: int) -> HttpResponse:
     recipient = get_object_or_404(User.objects.select_related("profile"), pk=user_id, is_active=True)
     if not can_request_introduction(request.user, recipient):
@@ -504,3 +507,10 @@ def mfa_required(request: HttpRequest) -> HttpResponse:
         {"mfa_enabled": is_mfa_enabled(request.user), "next": _safe_next(request, reverse("network:dashboard"))},
     )
 
+
+def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
+    """Past a limit of ``network.ratelimits`` (and allauth's): 429, and what to do about it."""
+    template = "includes/rate_limited.html" if getattr(request, "htmx", False) else "429.html"
+    response = render(request, template, status=429)
+    response["Retry-After"] = "60"
+    return response

@@ -47,6 +47,7 @@ from network.audit import client_ip
 from network.forms import add_validation_errors
 from network.keyset import query_without_position
 from network.pagecache import cache_for_members, cached_form, cached_fragment
+from network.ratelimits import limited
 
 
 def deal_room_page(view):
@@ -246,6 +247,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 @deal_room_page
 @require_GET
+@limited("deck_slide", methods=("GET",))
 def deck_slide(request: HttpRequest, pk: int, page: int) -> HttpResponse:
     pitch = access_deal(request.user, pk)
     if not 1 <= page <= decks.page_count(pitch):
@@ -285,6 +287,7 @@ def deck_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @deal_room_page
 @require_POST
+@limited("deal_question")
 def question_create(request: HttpRequest, pk: int) -> HttpResponse:
     pitch = access_deal(request.user, pk)
     form = QuestionForm(request.POST)
