@@ -31,6 +31,26 @@ def acts_as_staff(user) -> bool:
     return is_member(user) and user.is_staff and mfa_verified(user)
 
 
+def staff_tool(view):
+    """A staff-only page: 404 for members, and staff whose session has not used two-factor
+    authentication are first sent to confirm it (``network:mfa-required``), then brought back."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if acts_as_staff(request.user):
+            return view(request, *args, **kwargs)
+        if is_member(request.user) and request.user.is_staff:
+            from django.shortcuts import redirect
+            from django.urls import reverse
+            from django.utils.http import urlencode
+
+            return redirect(f"{reverse('network:mfa-required')}?{urlencode({'next': request.get_full_path()})}")
+        raise Http404
+
+    return wrapper
+
+
 def uses_staff_tools(user) -> bool:
     """Whoever the Django admin or the Wagtail admin would let in: staff, editors, reviewers."""
     return is_member(user) and (user.is_staff or user.has_perm("wagtailadmin.access_admin"))

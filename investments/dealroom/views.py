@@ -38,7 +38,6 @@ from investments.permissions import (
     access_deal,
     access_deal_for_startup_side,
     can_answer_questions,
-    can_vet_investors,
     current_terms,
     deal_room_missing,
     require_deal_room,
@@ -47,6 +46,7 @@ from network.audit import client_ip
 from network.forms import add_validation_errors
 from network.keyset import query_without_position
 from network.pagecache import cache_for_members, cached_form, cached_fragment
+from network.permissions import staff_tool
 from network.ratelimits import limited
 
 
@@ -415,9 +415,8 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@staff_tool
 def investor_list(request: HttpRequest) -> HttpResponse:
-    if not can_vet_investors(request.user):
-        raise Http404
     status = request.GET.get("status", InvestorProfile.Status.PENDING)
     if status not in InvestorProfile.Status.values:
         status = InvestorProfile.Status.PENDING
@@ -435,10 +434,9 @@ def investor_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@staff_tool
 def investor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An investor's application and standing; staff decide here, after confirming who they are."""
-    if not can_vet_investors(request.user):
-        raise Http404
     return _investor_detail(request, pk)
 
 
