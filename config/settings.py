@@ -337,8 +337,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
-# Public uploads (story images and their renditions) are served by the site itself unless a web
-# server or object storage in front takes /media/ over (then set RABTA_SERVE_MEDIA=0).
+# Story images' renditions (/media/images/) are served by the site itself unless a web server or
+# object storage in front takes them over (then set RABTA_SERVE_MEDIA=0). Originals
+# (/media/original_images/) are never public: pages show renditions only.
 SERVE_MEDIA = env_bool("RABTA_SERVE_MEDIA", True)
 # manage.py bench_pages turns on a bare view to measure the pages against.
 RABTA_BENCH_BARE_VIEW = env_bool("RABTA_BENCH_BARE_VIEW", False)
@@ -435,6 +436,10 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+# Every image form re-encodes the upload without its metadata (EXIF location and the rest) before it
+# is stored; at most 40 megapixels (as profile photos), which bounds the memory re-encoding takes.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.StoryImageForm"
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 

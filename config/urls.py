@@ -38,9 +38,11 @@ if settings.SERVE_MEDIA:
     from django.views.static import serve
 
     # Wagtail renditions get a new name whenever the image changes, so a day of caching is safe.
+    # Renditions only: an original (/media/original_images/) is the file as the editor uploaded it,
+    # at full size, and never needed by a page; photos and private files go through views.
     urlpatterns.append(
         re_path(
-            r"^media/(?P<path>(?:original_images|images)/[^/]+)$",  # story images only; photos go through a view
+            r"^media/(?P<path>images/[^/]+)$",
             cache_control(public=True, max_age=86400)(serve),
             {"document_root": settings.MEDIA_ROOT},
         )

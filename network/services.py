@@ -545,7 +545,7 @@ EXPORT_FIELDS = {"year", "quarter", "amount", "currency", "markets", "note"}
 def _apply_export_fields(report, data: dict[str, Any], evidence) -> None:
     from decimal import ROUND_HALF_UP, Decimal
 
-    from network.uploads import validate_evidence_file
+    from network.uploads import evidence_file_clean
 
     for field, value in data.items():
         if field in EXPORT_FIELDS:
@@ -558,10 +558,11 @@ def _apply_export_fields(report, data: dict[str, Any], evidence) -> None:
     report.amount_usd = (Decimal(report.amount) * report.usd_rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if evidence is not None:
         try:
-            report.evidence_content_type = validate_evidence_file(evidence)
+            # What is stored is a clean copy: an image without its EXIF location, a PDF without scripts.
+            report.evidence_content_type, clean = evidence_file_clean(evidence)
         except ValidationError as error:
             raise ValidationError({"evidence": error.message_dict.get("file", error.messages)}) from error
-        report.evidence.save("evidence", evidence, save=False)
+        report.evidence.save("evidence", clean, save=False)
 
 
 def _export_duplicate_error():
