@@ -200,6 +200,9 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_nothing_changes(client, world,
 
 
 def test_anonymous_visitor_sees_a_member_profile(client, world):
+    # given: Ayesha chose a public profile
+    Profile.objects.filter(user=world.member).update(visibility=Profile.Visibility.PUBLIC)
+
     # when
     response = client.get(f"/members/{world.member.pk}/")
 
@@ -210,6 +213,9 @@ def test_anonymous_visitor_sees_a_member_profile(client, world):
 
 
 def test_anonymous_visitor_sees_an_organisation(client, world):
+    # given: Ayesha's profile is public, Sana's members-only
+    Profile.objects.filter(user=world.member).update(visibility=Profile.Visibility.PUBLIC)
+
     # when
     response = client.get("/organisations/lahore-ai-lab/")
 
@@ -218,12 +224,13 @@ def test_anonymous_visitor_sees_an_organisation(client, world):
     page = text(response)
     assert "Lahore AI Lab" in page
     assert "Ayesha Khan" in page
+    assert "Sana Malik" not in page
     assert "Manage members" not in page
 
 
 def test_anonymous_visitor_sees_a_member_photo(client, member, media_root):
     # given
-    services.profile_update(profile=member.profile, data={}, photo=image_upload(size=(120, 90)))
+    services.profile_update(profile=member.profile, data={"visibility": "public"}, photo=image_upload(size=(120, 90)))
 
     # when
     response = client.get(f"/members/{member.pk}/photo/")
@@ -557,6 +564,7 @@ def ayesha_contact(member):
     profile = member.profile
     profile.contact_email = PRIVATE_EMAIL
     profile.contact_phone = PRIVATE_PHONE
+    profile.visibility = Profile.Visibility.PUBLIC  # visitors may open it; the contact details keep their rule
     profile.save()
     return profile
 
