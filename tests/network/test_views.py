@@ -106,6 +106,7 @@ def profile_form_data(**overrides) -> dict:
         "contact_email": "",
         "contact_phone": "",
         "contact_visibility": "introduced",
+        "visibility": "members",
     }
     data.update(overrides)
     return data
@@ -133,6 +134,10 @@ SIGNED_IN_ONLY = [
     ("get", "network:dashboard", lambda w: [], None),
     ("get", "network:profile-edit", lambda w: [], None),
     ("post", "network:profile-edit", lambda w: [], profile_form_data(display_name="Hacked")),
+    ("get", "network:account-data", lambda w: [], None),
+    ("post", "network:account-data-download", lambda w: [], {}),
+    ("get", "network:account-delete", lambda w: [], None),
+    ("post", "network:account-delete", lambda w: [], {"confirm_email": "member0@example.org"}),
     ("get", "network:member-list", lambda w: [], None),
     ("get", "network:introduction-request", lambda w: [w.other.pk], None),
     ("post", "network:introduction-request", lambda w: [w.third.pk], {"reason": REASON}),
