@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -34,7 +35,7 @@ def test_a_member_downloads_their_data_and_deletes_their_account(page: Page, liv
     # then: one JSON file with their profile
     download = downloading.value
     assert re.fullmatch(rf"rabta-data-{member.pk}-\d{{4}}-\d{{2}}-\d{{2}}\.json", download.suggested_filename)
-    data = json.loads(open(download.path(), encoding="utf-8").read())
+    data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
     assert (data["account"]["email"], data["profile"]["name"]) == (member.email, "Nadia Qureshi")
 
     # when: the member deletes the account, typing the email address to confirm
