@@ -140,7 +140,7 @@ def account_delete(*, actor: User, user: User, ip_address: str | None = None, no
     from network.realtime import disconnect_member
 
     now = now or timezone.now()
-    user = User.objects.select_for_update().select_related("profile").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("profile").get(pk=user.pk)
     if user.is_deleted:
         raise ValidationError(_("This account has already been deleted."))
     audit_record(
