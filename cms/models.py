@@ -213,5 +213,6 @@ class StoryPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["startups"] = self.startups.all()
         context["incubators"] = self.incubators.all()
-        context["mentors"] = self.mentors.select_related("user__profile")
+        # Mentors still on Rabta whom this reader may see (visitors: public profiles only).
+        context["mentors"] = self.mentors.visible_to(request.user).select_related("user__profile")
         return context

@@ -58,8 +58,9 @@ def impact_csv(request: HttpRequest) -> HttpResponse:
 
 
 # Every Wagtail page (the story index, stories) for signed-out visitors, until a page is published,
-# unpublished, moved or deleted.
-serve_page = require_GET(cache_for_visitors("stories")(wagtail_serve))
+# unpublished, moved or deleted, or a profile changes: a story lists the mentors it is about, and a
+# mentor's name, visibility or account ("profiles") changes what visitors may see there.
+serve_page = require_GET(cache_for_visitors("stories", "profiles")(wagtail_serve))
 
 
 def bare(request: HttpRequest) -> HttpResponse:

@@ -367,9 +367,9 @@ def enrolment_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "can_set_milestones": manager or can_apply_for(request.user, startup),
             "can_pitch": can_apply_for(request.user, startup),
             "pitches": Pitch.objects.filter(startup=startup, incubator=cohort.incubator),
-            "mentors": MentorAssignment.objects.filter(cohort=cohort, startup=startup).select_related(
-                "mentor__user__profile"
-            ),
+            "mentors": MentorAssignment.objects.filter(
+                cohort=cohort, startup=startup, mentor__user__is_active=True
+            ).select_related("mentor__user__profile"),
             **{f"{name}_form": form for name, form in forms.items()},
         },
     )

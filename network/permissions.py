@@ -56,6 +56,16 @@ def uses_staff_tools(user) -> bool:
     return is_member(user) and (user.is_staff or user.has_perm("wagtailadmin.access_admin"))
 
 
+def can_view_profile(viewer, profile: Profile) -> bool:
+    """A deactivated member's profile is nobody's to see; a members-only one only signed-in members'.
+
+    ``profile.user`` is read for ``is_active``: select it with the profile.
+    """
+    if not profile.user.is_active:
+        return False
+    return profile.is_public or is_member(viewer)
+
+
 def can_manage_organisation(user, organisation: Organisation) -> bool:
     """Owners and admins of the organisation (and staff) may edit it."""
     if not is_member(user):

@@ -140,7 +140,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @cache_for_visitors("profiles")
 def member_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
-        profile = selectors.profile_get(user_id=user_id)
+        profile = selectors.profile_get(user_id=user_id, viewer=request.user)
     except Profile.DoesNotExist:
         raise Http404 from None
     viewer = request.user
@@ -159,7 +159,9 @@ def member_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_GET
 def member_photo(request: HttpRequest, user_id: int) -> FileResponse:
-    profile = Profile.objects.listed().filter(user_id=user_id).only("photo").first()
+    """A member's photo, to whoever may see their profile. A public profile's photo may be kept by
+    shared caches; a members-only one's only by the viewer's browser."""
+    profile = Profile.objects.visible_to(request.user).filter(user_id=user_id).only("photo", "visibility").first()
     if profile is None or not profile.photo:
         raise Http404
     try:
@@ -167,7 +169,7 @@ def member_photo(request: HttpRequest, user_id: int) -> FileResponse:
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "public, max-age=3600" if profile.is_public else "private, max-age=3600"
     response["Content-Disposition"] = "inline"
     return response
 
@@ -188,10 +190,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_for_visitors("organisations")
+@cache_for_visitors("organisations", "profiles")  # the members it lists: their names, visibility, accounts
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        organisation = selectors.organisation_get(slug=slug)
+        organisation = selectors.organisation_get(slug=slug, viewer=request.user)
     except Organisation.DoesNotExist:
         raise Http404 from None
     return render(

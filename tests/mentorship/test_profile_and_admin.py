@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from mentorship.models import Booking, Endorsement, Mentor
-from network.models import AuditEntry
+from network.models import AuditEntry, Profile
 from tests.mentorship.factories import BookingFactory, MentorFactory
 from tests.network.factories import ProfileFactory, UserFactory
 from tests.sessions import sign_in
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_an_endorsement_shows_on_the_founders_profile(client):
     # given
     booking = BookingFactory(status=Booking.Status.COMPLETED)
+    Profile.objects.filter(user=booking.mentee).update(visibility=Profile.Visibility.PUBLIC)
     Endorsement.objects.create(mentor=booking.mentor, founder=booking.mentee, text="Sharp, coachable, ships fast.")
 
     # when

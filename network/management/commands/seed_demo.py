@@ -244,6 +244,7 @@ class Command(BaseCommand):
             mentor.city, mentor.country, mentor.timezone = "San Francisco", "US", "America/Los_Angeles"
             mentor.lives_abroad = True
             mentor.is_mentor = True
+            mentor.visibility = Profile.Visibility.PUBLIC  # mentors are public by default
             mentor.skills = "Payments, system design, hiring engineers"
             mentor.bio = "Twenty years building payment systems in California. Happy to help founders at home."
             mentor.save()
@@ -307,6 +308,7 @@ class Command(BaseCommand):
                 timezone=tz,
                 lives_abroad=True,
                 is_mentor=True,
+                visibility=Profile.Visibility.PUBLIC,
                 is_investor=i % 4 == 0,
                 skills=SKILLS[i % len(SKILLS)],
                 contact_visibility=Profile.ContactVisibility.INTRODUCED,
@@ -501,6 +503,7 @@ class Command(BaseCommand):
                             timezone=tz,
                             lives_abroad=country != "PK",
                             is_mentor=n % 5 == 0,
+                            visibility="public" if n % 5 == 0 else "members",
                             is_founder=n % 7 == 0,
                             is_investor=n % 11 == 0,
                             skills=SKILLS[n % len(SKILLS)],
