@@ -72,7 +72,7 @@ def test_profile_and_photo_are_gone_for_every_viewer(client, client_for, leaver,
 
     deactivate(leaver)
 
-    staff = ProfileFactory(user__is_staff=True).user
+    staff = ProfileFactory(user__is_staff=True, user__mfa=True).user
     for viewer in (client, client_for(member), client_for(staff)):
         assert viewer.get(profile_url).status_code == 404
         assert viewer.get(photo_url).status_code == 404
@@ -178,7 +178,7 @@ def test_a_story_leaves_a_deactivated_mentor_out(client):
 def test_unticking_active_in_the_admin_deactivates_through_the_service(
     client_for, leaver, django_capture_on_commit_callbacks
 ):
-    admin_user = ProfileFactory(user__is_staff=True, user__is_superuser=True).user
+    admin_user = ProfileFactory(user__is_staff=True, user__is_superuser=True, user__mfa=True).user
     url = reverse("admin:network_user_change", args=[leaver.pk])
     form = {
         "email": leaver.email,

@@ -368,7 +368,7 @@ def test_deleting_twice_is_refused(member):
 
 @pytest.fixture
 def staff(db):
-    return ProfileFactory(display_name="Staff", user__is_staff=True, user__is_superuser=True).user
+    return ProfileFactory(display_name="Staff", user__is_staff=True, user__is_superuser=True, user__mfa=True).user
 
 
 def test_the_admin_never_deletes_a_member_row(client_for, staff, member):

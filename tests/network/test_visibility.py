@@ -33,7 +33,7 @@ def owner(media_root):
 
 @pytest.fixture
 def staff(db):
-    return ProfileFactory(user__is_staff=True).user
+    return ProfileFactory(user__is_staff=True, user__mfa=True).user
 
 
 def make_public(user) -> None:
