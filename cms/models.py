@@ -96,6 +96,9 @@ class StoryIndexPage(RoutablePageMixin, Page):
     @path("")
     def index(self, request):
         from network.models import Sector
+        from network.ratelimits import enforce, searching
+
+        enforce(request, "search", methods=("GET",), when=searching)
 
         stories = self.stories()
         kind = request.GET.get("kind", "")
@@ -210,5 +213,6 @@ class StoryPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["startups"] = self.startups.all()
         context["incubators"] = self.incubators.all()
-        context["mentors"] = self.mentors.select_related("user__profile")
+        # Mentors still on Rabta whom this reader may see (visitors: public profiles only).
+        context["mentors"] = self.mentors.visible_to(request.user).select_related("user__profile")
         return context

@@ -13,6 +13,7 @@ from wagtail.views import serve as wagtail_serve
 from cms import selectors
 from network.models import Organisation
 from network.pagecache import cache_for_visitors
+from network.ratelimits import limited
 
 
 @cache_for_visitors("stories", "impact")
@@ -38,6 +39,7 @@ def impact_centre(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @cache_for_visitors("impact")
+@limited("export", methods=("GET",))
 def impact_csv(request: HttpRequest) -> HttpResponse:
     """The dashboard's export figures as CSV: one row per quarter, sector and centre."""
     exports = selectors.impact_figures()["exports"]
@@ -56,8 +58,9 @@ def impact_csv(request: HttpRequest) -> HttpResponse:
 
 
 # Every Wagtail page (the story index, stories) for signed-out visitors, until a page is published,
-# unpublished, moved or deleted.
-serve_page = require_GET(cache_for_visitors("stories")(wagtail_serve))
+# unpublished, moved or deleted, or a profile changes: a story lists the mentors it is about, and a
+# mentor's name, visibility or account ("profiles") changes what visitors may see there.
+serve_page = require_GET(cache_for_visitors("stories", "profiles")(wagtail_serve))
 
 
 def bare(request: HttpRequest) -> HttpResponse:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_htmx",
+    "django_ratelimit",
     "django_filters",
     "django_countries",
     "django_tasks_db",
@@ -89,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every response leaves with the full set of security headers (network/security.py).
+    "network.security.SecurityHeadersMiddleware",
     "network.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,8 +105,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "network.middleware.SessionMFAMiddleware",
     "network.middleware.MemberTimezoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns network.ratelimits' refusals into a 429 page (RATELIMIT_VIEW).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -264,9 +270,16 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "network.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "network.account_forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rabta] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# allauth's rate limits stay at their defaults (on); they are counted in the cache.
+# allauth's rate limits are on and count in the cache (Redis in production). Wrong passwords: 10 a
+# minute from one address, 5 in 5 minutes for one account from one address (network.adapters), and
+# 30 an hour for one account from anywhere; a password reset clears the member's own counts.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_account": "30/h/key",
+}
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -324,8 +337,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
-# Public uploads (story images and their renditions) are served by the site itself unless a web
-# server or object storage in front takes /media/ over (then set RABTA_SERVE_MEDIA=0).
+# Story images' renditions (/media/images/) are served by the site itself unless a web server or
+# object storage in front takes them over (then set RABTA_SERVE_MEDIA=0). Originals
+# (/media/original_images/) are never public: pages show renditions only.
 SERVE_MEDIA = env_bool("RABTA_SERVE_MEDIA", True)
 # manage.py bench_pages turns on a bare view to measure the pages against.
 RABTA_BENCH_BARE_VIEW = env_bool("RABTA_BENCH_BARE_VIEW", False)
@@ -381,7 +395,9 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     # Load balancers probe health over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a load balancer, the web server itself believes X-Forwarded-Proto (and X-Forwarded-For)
+    # from the proxies named in RABTA_TRUSTED_PROXIES only (bin/web), so Django reads the scheme of
+    # the request as the server passes it on and trusts no header of its own.
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -390,15 +406,40 @@ if not DEBUG:
 
 # --- Rabta ----------------------------------------------------------------
 
+# What one member (or, signed out, one address) may do again and again: network.ratelimits, counted
+# in the cache by django-ratelimit. "10/h" is ten an hour; past it the request gets a 429 page.
+RABTA_RATE_LIMITS = {
+    "introduction_request": os.environ.get("RABTA_RATE_INTRODUCTIONS", "10/h"),
+    "deal_question": os.environ.get("RABTA_RATE_DEAL_QUESTIONS", "10/h"),
+    "booking_request": os.environ.get("RABTA_RATE_BOOKINGS", "20/h"),
+    "deck_slide": os.environ.get("RABTA_RATE_DECK_SLIDES", "600/h"),
+    "search": os.environ.get("RABTA_RATE_SEARCHES", "60/m"),
+    "export": os.environ.get("RABTA_RATE_EXPORTS", "30/h"),
+}
+RATELIMIT_VIEW = "network.views.rate_limited"
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit names the backends it knows; Django's own Redis backend (ours wraps it) counts
+# atomically too. Without Redis, the local-memory cache of the embedded default is one process's:
+# enough for the single web process `make run` starts.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", *([] if REDIS_URL else ["django_ratelimit.E003"])]
+
 # --- Wagtail (stories) --------------------------------------------------------
 
 WAGTAIL_SITE_NAME = "Rabta"
 WAGTAILADMIN_BASE_URL = SITE_URL
-# Editors sign in like everyone else (allauth, with two-factor authentication where they turned it on).
-WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+# Editors sign in like everyone else: Wagtail's sign-in page sends them to allauth's (config/urls.py),
+# and its own password reset and change are off, so every password goes through allauth.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+# Every image form re-encodes the upload without its metadata (EXIF location and the rest) before it
+# is stored; at most 40 megapixels (as profile photos), which bounds the memory re-encoding takes.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.StoryImageForm"
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 

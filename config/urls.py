@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -7,11 +8,21 @@ from wagtail.contrib.sitemaps.views import sitemap
 
 from cms import views as cms_views
 from network import health
+from network import views as network_views
+
+# One way in: the admin's, Wagtail's and Django's own sign-in, password reset and password change
+# pages send everyone to allauth's, so two-factor authentication, email verification and rate
+# limits apply to every door (allauth's documented way for the admin: secure_admin_login).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("admin/password_change/", network_views.password_change_elsewhere),
     path("admin/", admin.site.urls),
+    path("editors/login/", network_views.sign_in_elsewhere),
+    re_path(r"^editors/password_reset/", network_views.password_reset_elsewhere),
+    path("_util/login/", network_views.sign_in_elsewhere),
     path("editors/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
@@ -27,9 +38,11 @@ if settings.SERVE_MEDIA:
     from django.views.static import serve
 
     # Wagtail renditions get a new name whenever the image changes, so a day of caching is safe.
+    # Renditions only: an original (/media/original_images/) is the file as the editor uploaded it,
+    # at full size, and never needed by a page; photos and private files go through views.
     urlpatterns.append(
         re_path(
-            r"^media/(?P<path>(?:original_images|images)/[^/]+)$",  # story images only; photos go through a view
+            r"^media/(?P<path>images/[^/]+)$",
             cache_control(public=True, max_age=86400)(serve),
             {"document_root": settings.MEDIA_ROOT},
         )

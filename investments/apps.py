@@ -10,3 +10,8 @@ class InvestmentsConfig(AppConfig):
         from investments import receivers
 
         receivers.connect()
+        from investments import personal_data
+        from network.personal_data import register_eraser, register_exporter
+
+        register_exporter(personal_data.export)
+        register_eraser(personal_data.erase)

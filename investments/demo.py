@@ -19,6 +19,7 @@ from investments.models import (
     RubricCriterion,
     Tranche,
 )
+from network.demo import DEMO_TOTP_SECRET
 from network.models import Membership, Organisation, Sector, User
 
 QUESTIONS = [
@@ -155,7 +156,6 @@ def _deal_room(command, incubator: Organisation, accounts: dict) -> None:
     """Confidentiality terms, the demo investor (approved, terms accepted; MFA is theirs to turn on), and
     Raqam Pay's endorsed pitch live in the deal room with a generated deck and a few investors' interest."""
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import generate_totp_secret
     from allauth.mfa.utils import encrypt
     from django.core.files.base import ContentFile
 
@@ -228,7 +228,7 @@ def _deal_room(command, incubator: Organisation, accounts: dict) -> None:
     ):
         approve(user, "Fintech and marketplaces.", 5_000, 100_000, "US")
         Authenticator.objects.create(
-            user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(generate_totp_secret())}
+            user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(DEMO_TOTP_SECRET)}
         )
         interest = Interest.objects.create(
             pitch=pitch, investor=user, stage=stage, amount=amount, terms_version=1, updated_at=now - timedelta(days=2)
@@ -284,7 +284,6 @@ def seed_bulk(command, *, members: int) -> str:
     bulk startups that exist. Bulk inserts, no services.
     """
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import generate_totp_secret
     from allauth.mfa.utils import encrypt
 
     from investments.models import ConfidentialityTerms, InvestorProfile, TermsAcceptance
@@ -329,7 +328,7 @@ def seed_bulk(command, *, members: int) -> str:
         Authenticator.objects.bulk_create(
             [
                 Authenticator(user_id=p["user_id"], type=Authenticator.Type.TOTP,
-                              data={"secret": encrypt(generate_totp_secret())})
+                              data={"secret": encrypt(DEMO_TOTP_SECRET)})
                 for p in new
             ]
         )  # fmt: skip

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from investments.models import Application, Cohort
 from network.models import Membership, Organisation
-from network.permissions import is_member
+from network.permissions import acts_as_staff, is_member
 
 MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 
@@ -16,7 +16,7 @@ def is_incubator_staff(user, incubator: Organisation) -> bool:
     """Any member of the incubator (or centre, tech park) organisation, or Rabta staff."""
     if not is_member(user):
         return False
-    return user.is_staff or Membership.objects.filter(organisation=incubator, user=user).exists()
+    return acts_as_staff(user) or Membership.objects.filter(organisation=incubator, user=user).exists()
 
 
 def can_manage_incubator(user, incubator: Organisation) -> bool:
@@ -24,7 +24,8 @@ def can_manage_incubator(user, incubator: Organisation) -> bool:
     if not is_member(user) or not incubator.is_incubator_like:
         return False
     return (
-        user.is_staff or Membership.objects.filter(organisation=incubator, user=user, role__in=MANAGER_ROLES).exists()
+        acts_as_staff(user)
+        or Membership.objects.filter(organisation=incubator, user=user, role__in=MANAGER_ROLES).exists()
     )
 
 
@@ -123,7 +124,7 @@ def access_pitch(user, pk: int):
     pitch = Pitch.objects.select_related("startup", "incubator", "sector").filter(pk=pk).first()
     if pitch is None or not is_member(user):
         raise Http404
-    if user.is_staff or is_incubator_staff(user, pitch.incubator):
+    if acts_as_staff(user) or is_incubator_staff(user, pitch.incubator):
         return pitch, "incubator"
     if Membership.objects.filter(organisation=pitch.startup, user=user).exists():
         return pitch, "startup"
@@ -150,13 +151,15 @@ def current_terms():
 def deal_room_missing(user) -> list[str]:
     """What keeps ``user`` out of the deal room, as codes; an empty list lets them in.
 
-    In: an approved investor, with multi-factor authentication on, who accepted the
-    newest confidentiality terms. Read on every request, so suspending an investor
-    or publishing new terms takes effect at once.
+    In: an approved investor, with multi-factor authentication on and used in this
+    session ("mfa_session" when only the account has it: ``network.mfa``), who
+    accepted the newest confidentiality terms. Read on every request, so
+    suspending an investor or publishing new terms takes effect at once.
     """
     from allauth.mfa.utils import is_mfa_enabled
 
     from investments.models import InvestorProfile, TermsAcceptance
+    from network.mfa import mfa_verified
 
     if not is_member(user):
         return ["member"]
@@ -168,6 +171,8 @@ def deal_room_missing(user) -> list[str]:
     missing = []
     if not is_mfa_enabled(user):
         missing.append("mfa")
+    elif not mfa_verified(user):
+        missing.append("mfa_session")
     terms = current_terms()
     if terms is None:
         missing.append("no_terms")
@@ -224,4 +229,4 @@ def can_answer_questions(user, pitch) -> bool:
 
 
 def can_vet_investors(user) -> bool:
-    return is_member(user) and user.is_staff
+    return acts_as_staff(user)

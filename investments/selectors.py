@@ -155,7 +155,9 @@ def cohort_overview(*, cohort: Cohort) -> list[dict]:
         )
     }
     mentors: dict[int, list[MentorAssignment]] = {}
-    for assignment in MentorAssignment.objects.filter(cohort=cohort).select_related("mentor__user__profile"):
+    # Mentors who left Rabta are not offered to founders (managers still see them on the manage page).
+    assigned = MentorAssignment.objects.filter(cohort=cohort, mentor__user__is_active=True)
+    for assignment in assigned.select_related("mentor__user__profile"):
         mentors.setdefault(assignment.startup_id, []).append(assignment)
     pitches: dict[int, Pitch] = {}
     for pitch in (

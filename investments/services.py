@@ -27,7 +27,7 @@ from investments.models import (
 )
 from investments.permissions import can_apply_for, can_manage_incubator, is_admitted
 from investments.signals import milestone_verified, pitch_closed
-from investments.uploads import validate_deck, validate_evidence_file
+from investments.uploads import evidence_file_clean, validate_deck
 from network.audit import audit_record
 from network.models import Membership, Organisation, User
 from network.services import notification_create
@@ -419,8 +419,9 @@ def evidence_submit(
         raise ValidationError(_("This milestone is verified; it needs no more evidence."))
     evidence = Evidence(milestone=milestone, value=value, note=note.strip(), submitted_by=actor)
     if upload is not None:
-        evidence.content_type = validate_evidence_file(upload)
-        evidence.file.save("evidence", upload, save=False)
+        # What is stored is a clean copy: an image without its EXIF location, a PDF without scripts.
+        evidence.content_type, clean = evidence_file_clean(upload)
+        evidence.file.save("evidence", clean, save=False)
     evidence.full_clean()
     evidence.save()
     milestone.status = Milestone.Status.SUBMITTED
@@ -575,8 +576,8 @@ def pitch_create(
         raise ValidationError(_("Pitches go through an incubator that admitted the startup to a cohort."))
     pitch = Pitch(startup=startup, incubator=incubator, created_by=actor, **_pitch_data(data))
     if deck is not None:
-        validate_deck(deck)
-        pitch.deck.save("deck.pdf", deck, save=False)
+        # The stored deck is the rewritten one: pages only, no scripts, open actions, files or forms.
+        pitch.deck.save("deck.pdf", validate_deck(deck), save=False)
     pitch.currency = pitch.currency.upper()
     pitch.full_clean()
     pitch.save()
@@ -601,8 +602,8 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
         setattr(pitch, field, value)
     pitch.currency = pitch.currency.upper()
     if deck is not None:
-        validate_deck(deck)
-        pitch.deck.save("deck.pdf", deck, save=False)
+        # The stored deck is the rewritten one: pages only, no scripts, open actions, files or forms.
+        pitch.deck.save("deck.pdf", validate_deck(deck), save=False)
     pitch.full_clean()
     terms_changed = pitch.terms() != before or (deck is not None and old_deck)
     if pitch.status == Pitch.Status.READY and terms_changed:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from investments import selectors, services
+from investments.dealroom import decks
 from investments.forms import (
     ApplicationForm,
     CohortForm,
@@ -366,9 +367,9 @@ def enrolment_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "can_set_milestones": manager or can_apply_for(request.user, startup),
             "can_pitch": can_apply_for(request.user, startup),
             "pitches": Pitch.objects.filter(startup=startup, incubator=cohort.incubator),
-            "mentors": MentorAssignment.objects.filter(cohort=cohort, startup=startup).select_related(
-                "mentor__user__profile"
-            ),
+            "mentors": MentorAssignment.objects.filter(
+                cohort=cohort, startup=startup, mentor__user__is_active=True
+            ).select_related("mentor__user__profile"),
             **{f"{name}_form": form for name, form in forms.items()},
         },
     )
@@ -566,8 +567,15 @@ def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "signals": selectors.mentorship_signals(startup=pitch.startup),
             "versions": pitch.versions.all(),
+            "deck_problem": _deck_problem(pitch) if startup_side or incubator_side else "",
         },
     )
+
+
+def _deck_problem(pitch: Pitch) -> str:
+    """Why investors could not read the stored deck (a file stored before decks were checked), or ""."""
+    state = decks.deck_state(pitch)
+    return state.message() if pitch.deck and not state.usable else ""
 
 
 @login_required
@@ -593,12 +601,22 @@ def pitch_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def pitch_deck(request: HttpRequest, pk: int) -> FileResponse:
-    """The deck only through this check, never by a public URL."""
+def pitch_deck(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deck only through this check, never by a public URL; rewritten with its pages only.
+
+    The startup's members and the incubator's staff open it in their browser, so it gets the same
+    rewrite as an investor's download: a deck stored before uploads were cleaned carries no script,
+    open action, embedded file or form to them either.
+    """
     pitch, _role = access_pitch(request.user, pk)
     if not pitch.deck:
         raise Http404
-    response = FileResponse(pitch.deck.open("rb"), content_type="application/pdf", filename=f"pitch-{pitch.pk}.pdf")
+    try:
+        pdf = decks.deck_pdf(pitch)
+    except decks.DeckUnreadableError:
+        messages.error(request, _("The stored deck is damaged and cannot be opened. Upload the deck again."))
+        return redirect(pitch)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = f'inline; filename="pitch-{pitch.pk}.pdf"'
     return response

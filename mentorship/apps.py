@@ -12,3 +12,8 @@ class MentorshipConfig(AppConfig):
 
         register(profile_sections.mentoring_section)
         receivers.connect()
+        from mentorship import personal_data
+        from network.personal_data import register_eraser, register_exporter
+
+        register_exporter(personal_data.export)
+        register_eraser(personal_data.erase)

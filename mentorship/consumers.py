@@ -29,12 +29,18 @@ from django.utils import timezone
 from mentorship import selectors, services
 from mentorship.models import RoomMessage, SessionNotes
 from mentorship.permissions import RoomState, access_room, room_state
+from network.models import User
+from network.realtime import CLOSE_DEACTIVATED, member_group
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_BIG = 1009
 # How long a connection trusts its last access check before asking the database again.
 RECHECK = timedelta(seconds=30)
+# How long a connection trusts that its member is still active before relaying anything to them or
+# storing what they send. Deactivation closes connections at once (``member.deactivated``); this is
+# the second line of defence, should that message be lost.
+ACTIVE_RECHECK = timedelta(seconds=1)
 
 
 def off_thread(function):
@@ -49,12 +55,11 @@ def off_thread(function):
 
 
 def serialize_message(message: RoomMessage) -> dict[str, Any]:
-    profile = getattr(message.author, "profile", None)
     return {
         "id": message.pk,
         "client_id": str(message.client_id),
         "author_id": message.author_id,
-        "author": profile.display_name if profile else message.author.email.split("@")[0],
+        "author": message.author.display_name,  # "a former member" once the author's account is closed
         "body": message.body,
         "created_at": message.created_at.isoformat(),
     }
@@ -84,6 +89,8 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
     group: str
     counted = False
     _booking = None
+    _member_group = ""
+    _active_checked_at = None
 
     # --- connection -------------------------------------------------------
 
@@ -100,6 +107,9 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = group_name(self.booking_id)
         self.name = self.room["me"]
+        # Deactivating the member closes this connection (``user.deactivated`` below).
+        self._member_group = member_group(self.user.pk)
+        await self.channel_layer.group_add(self._member_group, self.channel_name)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json(
@@ -111,6 +121,8 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        if self._member_group:
+            await self.channel_layer.group_discard(self._member_group, self.channel_name)
         if getattr(self, "group", None):
             await self.channel_layer.group_send(
                 self.group, {"type": "presence.leave", "user_id": self.user.pk, "channel": self.channel_name}
@@ -160,6 +172,9 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             payload, created = await self._post(client_id, str(content.get("body", "")))
+        except _DeactivatedError:
+            await self.close(code=CLOSE_DEACTIVATED)
+            return
         except PermissionDenied as refusal:
             await self._error("read_only", str(refusal) or "This room is read-only now.", client_id)
             return
@@ -196,6 +211,9 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             notes, saved = await self._save_notes(str(content.get("text", "")), base_version)
+        except _DeactivatedError:
+            await self.close(code=CLOSE_DEACTIVATED)
+            return
         except PermissionDenied as refusal:
             await self._error("read_only", str(refusal) or "This room is read-only now.")
             return
@@ -209,17 +227,25 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
 
     # --- group events -------------------------------------------------------
 
+    async def member_deactivated(self, event: dict) -> None:
+        """The member's account was deactivated or deleted (``network.realtime``): close at once."""
+        await self.close(code=CLOSE_DEACTIVATED)
+
     async def room_message(self, event: dict) -> None:
-        await self.send_json({"type": "message", "message": event["message"]})
+        if await self._relay_allowed():
+            await self.send_json({"type": "message", "message": event["message"]})
 
     async def room_typing(self, event: dict) -> None:
-        if event["user_id"] != self.user.pk:
+        if event["user_id"] != self.user.pk and await self._relay_allowed():
             await self.send_json({"type": "typing", "user_id": event["user_id"], "name": event["name"]})
 
     async def room_notes(self, event: dict) -> None:
-        await self.send_json({"type": "notes", "notes": event["notes"]})
+        if await self._relay_allowed():
+            await self.send_json({"type": "notes", "notes": event["notes"]})
 
     async def presence_join(self, event: dict) -> None:
+        if not await self._relay_allowed():
+            return
         await self.send_json({"type": "presence", "present": True, **_public(event)})
         if event["channel"] != self.channel_name:
             # Tell the newcomer who is already here.
@@ -229,12 +255,36 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def presence_here(self, event: dict) -> None:
-        await self.send_json({"type": "presence", "present": True, **_public(event)})
+        if await self._relay_allowed():
+            await self.send_json({"type": "presence", "present": True, **_public(event)})
 
     async def presence_leave(self, event: dict) -> None:
         await self.send_json({"type": "presence", "present": False, **_public(event)})
 
     # --- helpers ------------------------------------------------------------
+
+    async def _relay_allowed(self) -> bool:
+        """Whether this connection's member is still active; if not, the connection is closed (4403)."""
+        if self._active_checked_at is not None and time.monotonic() - self._active_checked_at < _active_recheck():
+            return True
+        if await self._member_is_active():
+            return True
+        await self.close(code=CLOSE_DEACTIVATED)
+        return False
+
+    @off_thread
+    def _member_is_active(self) -> bool:
+        active = User.objects.filter(pk=self.user.pk, is_active=True).exists()
+        if active:
+            self._active_checked_at = time.monotonic()
+        return active
+
+    def _require_active(self) -> None:
+        """In a worker thread, before storing anything the member sends."""
+        if self._active_checked_at is None or time.monotonic() - self._active_checked_at >= _active_recheck():
+            if not User.objects.filter(pk=self.user.pk, is_active=True).exists():
+                raise _DeactivatedError
+            self._active_checked_at = time.monotonic()
 
     async def _error(self, code: str, message: str, client_id: uuid.UUID | None = None) -> None:
         payload = {"type": "error", "code": code, "message": message}
@@ -284,6 +334,7 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
         """Authorise, count the connection and read what the welcome needs: one trip off the event loop."""
         booking, state = access_room(self.user, self.booking_id)
         self._booking, self._checked_at = booking, timezone.now()
+        self._active_checked_at = time.monotonic()  # the session's user was loaded active just now
         if not self._count_connection():
             return {"too_many": True}
         notes = SessionNotes.objects.filter(booking=booking).first()
@@ -300,6 +351,7 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
         A cancellation or a suspended account takes effect within that time;
         the switch to read-only after the session is exact, from the clock.
         """
+        self._require_active()
         now = timezone.now()
         if self._booking is None or now - self._checked_at > RECHECK:
             self._booking, _state = access_room(self.user, self.booking_id, now)
@@ -328,6 +380,14 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
             booking=booking, author=self.user, text=text, base_version=base_version
         )
         return _notes(notes), saved
+
+
+class _DeactivatedError(Exception):
+    """The connection's member was deactivated while connected."""
+
+
+def _active_recheck() -> float:
+    return ACTIVE_RECHECK.total_seconds()
 
 
 def _public(event: dict) -> dict:

@@ -17,6 +17,20 @@ class MentorForm(forms.ModelForm):
         }
 
 
+class MentorBecomeForm(MentorForm):
+    """Becoming a mentor also asks whether visitors may see the profile (ticked: mentors are public by default)."""
+
+    public_profile = forms.BooleanField(
+        label=_("Show my profile on the public mentor list"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Founders who have not signed up yet can then find you. Untick it to be seen only by signed-in "
+            "members; you can change this later on your profile."
+        ),
+    )
+
+
 class SessionTypeForm(forms.ModelForm):
     class Meta:
         model = SessionType

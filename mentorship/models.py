@@ -21,6 +21,14 @@ class MentorQuerySet(models.QuerySet["Mentor"]):
         """Approved mentors of active members: the ones founders can find and book."""
         return self.filter(status=Mentor.Status.APPROVED, user__is_active=True)
 
+    def visible_to(self, viewer) -> MentorQuerySet:
+        """Listed mentors ``viewer`` may see: all of them for a signed-in member, those with a public
+        profile for visitors (``network.models.Profile.visibility``)."""
+        listed = self.listed()
+        if viewer is not None and viewer.is_authenticated and viewer.is_active:
+            return listed
+        return listed.filter(user__profile__visibility="public")
+
 
 class Mentor(models.Model):
     """A member's standing as a mentor, with the time zone their availability is written in."""

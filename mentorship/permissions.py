@@ -43,10 +43,11 @@ def access_own_mentor(user) -> Mentor:
         raise Http404 from None
 
 
-def access_listed_mentor(pk: int) -> Mentor:
-    """A mentor anyone may look at and book: approved, active."""
+def access_listed_mentor(pk: int, viewer=None) -> Mentor:
+    """A mentor ``viewer`` may look at and book: approved, active, and for a visitor (``viewer`` None or
+    signed out) one whose profile is public; 404 otherwise."""
     try:
-        return Mentor.objects.listed().select_related("user__profile").get(pk=pk)
+        return Mentor.objects.visible_to(viewer).select_related("user__profile").get(pk=pk)
     except Mentor.DoesNotExist:
         raise Http404 from None
 

@@ -25,8 +25,9 @@ def holding_bookings(now: datetime | None = None) -> QuerySet[Booking]:
     )
 
 
-def mentor_list() -> QuerySet[Mentor]:
-    """Listed mentors with what the mentor list shows, in a constant number of queries."""
+def mentor_list(*, viewer=None) -> QuerySet[Mentor]:
+    """Listed mentors ``viewer`` may see (visitors: public profiles only), with what the mentor list
+    shows, in a constant number of queries."""
     completed = (
         Booking.objects.filter(mentor=OuterRef("pk"), status=Booking.Status.COMPLETED)
         .values("mentor")
@@ -41,7 +42,7 @@ def mentor_list() -> QuerySet[Mentor]:
         .values("a")
     )
     return (
-        Mentor.objects.listed()
+        Mentor.objects.visible_to(viewer)
         .annotate(sessions_held=Subquery(completed), average_rating=Subquery(rating))
         .select_related("user__profile")
         .prefetch_related("user__profile__sectors", "user__profile__languages")

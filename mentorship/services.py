@@ -41,6 +41,7 @@ from mentorship.signals import session_featurable
 from network.audit import audit_record
 from network.models import User
 from network.pagecache import bump_pages_on_commit
+from network.permissions import acts_as_staff
 from network.services import notification_create
 
 SLOT_TAKEN = gettext_lazy("This time was just taken by someone else. Please choose another time.")
@@ -55,8 +56,14 @@ class SlotTakenError(ValidationError):
 
 
 @transaction.atomic
-def mentor_become(*, user: User, timezone_name: str, expertise: str = "", meeting_url: str = "") -> Mentor:
-    """Make ``user`` a mentor. Listed at once, or after staff approval where that is required."""
+def mentor_become(
+    *, user: User, timezone_name: str, expertise: str = "", meeting_url: str = "", public_profile: bool = True
+) -> Mentor:
+    """Make ``user`` a mentor. Listed at once, or after staff approval where that is required.
+
+    ``public_profile`` (the default for mentors) lets visitors see the profile and find it on the
+    public mentor list; otherwise the profile's visibility is left as the member set it.
+    """
     if Mentor.objects.filter(user=user).exists():
         raise ValidationError(_("You are already a mentor."))
     approval = settings.RABTA["MENTOR_APPROVAL_REQUIRED"]
@@ -71,9 +78,16 @@ def mentor_become(*, user: User, timezone_name: str, expertise: str = "", meetin
     mentor.full_clean()
     mentor.save()
     profile = getattr(user, "profile", None)
-    if profile is not None and not profile.is_mentor:
-        profile.is_mentor = True
-        profile.save(update_fields=["is_mentor"])
+    if profile is not None:
+        changed = []
+        if not profile.is_mentor:
+            profile.is_mentor = True
+            changed.append("is_mentor")
+        if public_profile and not profile.is_public:
+            profile.visibility = profile.Visibility.PUBLIC
+            changed.append("visibility")
+        if changed:
+            profile.save(update_fields=changed)
     audit_record(actor=user, event="mentorship.mentor.create", target=mentor, data={"status": mentor.status})
     return mentor
 
@@ -92,7 +106,7 @@ def mentor_update(*, mentor: Mentor, data: dict[str, Any]) -> Mentor:
 @transaction.atomic
 def mentor_set_status(*, actor: User, mentor: Mentor, status: str) -> Mentor:
     """Staff approve or suspend a mentor."""
-    if not actor.is_staff:
+    if not acts_as_staff(actor):
         raise PermissionDenied
     if status not in Mentor.Status.values:
         raise ValidationError(_("Unknown status."))

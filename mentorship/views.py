@@ -30,6 +30,7 @@ from mentorship.forms import (
     EndorsementForm,
     ExtraHoursForm,
     FeedbackForm,
+    MentorBecomeForm,
     MentorForm,
     OptionalReasonForm,
     ReasonForm,
@@ -50,6 +51,8 @@ from network.audit import client_ip
 from network.forms import COMMON_TIMEZONES, add_validation_errors
 from network.keyset import keyset_page, query_without_position
 from network.pagecache import cache_for_members, cache_for_visitors, cached_form, cached_fragment
+from network.permissions import is_member
+from network.ratelimits import limited, searching
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 
@@ -88,11 +91,14 @@ def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35) -> list[dic
 @require_GET
 @cache_for_visitors("profiles", "mentors")
 @cache_for_members("profiles", "mentors", "taxonomy")
+@limited("search", methods=("GET",), when=searching)
 def mentor_list(request: HttpRequest) -> HttpResponse:
     """Mentors to choose from. A page of results is shared by everyone who asks for it until a
     profile or a mentor's settings, hours, sessions or ratings change (and at midnight, for the
     "has hours in the next 7 days" filter)."""
-    mentor_filter = MentorFilter(request.GET, queryset=selectors.mentor_list())
+    mentor_filter = MentorFilter(request.GET, queryset=selectors.mentor_list(viewer=request.user))
+    # Visitors see only mentors whose profile is public: their pages of results are kept apart.
+    audience = "members" if is_member(request.user) else "visitors"
     query = query_without_position(request, mentor_filter.form.fields)
     after, before = request.GET.get("after"), request.GET.get("before")
 
@@ -107,6 +113,7 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
 
     results = cached_fragment(
         "mentors",
+        audience,
         query,
         after or "",
         before or "",
@@ -129,7 +136,7 @@ def _week_bounds(tz: ZoneInfo, week: int) -> tuple[datetime, datetime]:
 
 @require_GET
 def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    mentor = access_listed_mentor(pk)
+    mentor = access_listed_mentor(pk, request.user)
     session_types = list(selectors.session_type_list(mentor=mentor))
     try:
         chosen = next(st for st in session_types if str(st.pk) == request.GET.get("type", str(session_types[0].pk)))
@@ -191,8 +198,9 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limited("booking_request")
 def booking_create(request: HttpRequest, pk: int, type_id: int, start: str) -> HttpResponse:
-    mentor = access_listed_mentor(pk)
+    mentor = access_listed_mentor(pk, request.user)
     session_type = get_object_or_404(SessionType, pk=type_id, mentor=mentor, is_active=True)
     start_at = parse_start(start)
     if not can_book(request.user, mentor):
@@ -501,7 +509,8 @@ def mentor_settings(request: HttpRequest) -> HttpResponse:
     initial = (
         {} if mentor else {"timezone": request.user.profile.timezone if hasattr(request.user, "profile") else "UTC"}
     )
-    form = MentorForm(request.POST or None, instance=mentor, initial=initial)
+    form_class = MentorForm if mentor else MentorBecomeForm
+    form = form_class(request.POST or None, instance=mentor, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if mentor is None:
@@ -510,6 +519,7 @@ def mentor_settings(request: HttpRequest) -> HttpResponse:
                     timezone_name=form.cleaned_data["timezone"],
                     expertise=form.cleaned_data["expertise"],
                     meeting_url=form.cleaned_data["meeting_url"],
+                    public_profile=form.cleaned_data["public_profile"],
                 )
                 if mentor.status == Mentor.Status.PENDING:
                     messages.success(request, _("Welcome! Staff will review your mentor profile before it is listed."))

@@ -1,5 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import ratelimit
 from django.db import transaction
+
+# Failed sign-ins counted per account whatever the address (ACCOUNT_RATE_LIMITS in settings).
+ACCOUNT_FAILURES = "login_failed_account"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -9,7 +13,34 @@ class AccountAdapter(DefaultAccountAdapter):
     - Account emails (verification, password reset, security notices) are
       rendered in the request but sent by the background worker, so a slow
       mail server never holds up a page.
+    - Wrong passwords are limited per address *and account* (allauth's
+      ``login_failed``, keyed here on both, as allauth's maintainer advises),
+      so someone who knows a member's email cannot lock them out from
+      everywhere with five guesses; a looser limit per account alone
+      (``login_failed_account``) still stops a guesser spread over many
+      addresses. A password reset clears both for the member.
     """
+
+    def _account_key(self, request, **credentials) -> str:
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        return f"{self.get_client_ip(request)}|{self._account_key(request, **credentials)}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        if not ratelimit.consume(
+            request, action=ACCOUNT_FAILURES, key=self._account_key(request, **credentials), dry_run=True
+        ):
+            raise self.validation_error("too_many_login_attempts")
+        super().pre_authenticate(request, **credentials)
+
+    def authentication_failed(self, request, **credentials) -> None:
+        super().authentication_failed(request, **credentials)
+        ratelimit.consume(request, action=ACCOUNT_FAILURES, key=self._account_key(request, **credentials))
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.clear(request, action=ACCOUNT_FAILURES, key=self._account_key(request, **credentials))
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

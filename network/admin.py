@@ -5,13 +5,19 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from network.audit import append_only_models, audit_record, client_ip
+from network.audit import audit_record, client_ip
 from network.models import (
     AuditEntry,
     ExchangeRate,
@@ -90,8 +96,9 @@ class AuditedAdminMixin:
     def save_model(self, request, obj, form, change):
         created = not change
         super().save_model(request, obj, form, change)
-        if created or form.has_changed():
-            self.audit(request, "create" if created else "update", obj, self.audit_changes(form))
+        data = self.audit_changes(form)
+        if created or data["fields"]:
+            self.audit(request, "create" if created else "update", obj, data)
 
     def save_formset(self, request, form, formset, change):
         deleted = [(row.instance, row.instance.pk) for row in formset.deleted_forms if row.instance.pk is not None]
@@ -117,14 +124,6 @@ class AuditedAdminMixin:
             }
             self.audit(request, "delete", obj, {"deleted_with_it": also} if also else None)
 
-    def get_deleted_objects(self, objs, request):
-        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if protected:
-            # Audit entries naming the object are protected, and nobody may delete them: say the first
-            # (why it cannot be deleted), not that this account lacks a permission no account has.
-            perms_needed -= {model._meta.verbose_name for model in append_only_models()}
-        return to_delete, model_count, perms_needed, protected
-
     def delete_queryset(self, request, queryset):
         # One by one, so that each deletion is its own entry, all in one transaction.
         with transaction.atomic(using=router.db_for_write(queryset.model)):
@@ -139,12 +138,15 @@ class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "is_active", "is_staff", "date_joined"]
+    list_display = ["email", "is_active", "is_staff", "date_joined", "deleted_at"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["email"]
+    readonly_fields = ["deleted_at"]
+    actions = ["export_data", "delete_account"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "deleted_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     audit_values = frozenset({"is_active", "is_staff", "is_superuser", "groups", "user_permissions"})
@@ -160,6 +162,92 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         if isinstance(form, self.change_password_form):
             self.audit(request, "update", form.user, {"fields": ["password"]})
         return super().construct_change_message(request, form, formsets, add)
+
+    def save_model(self, request, obj, form, change):
+        # Unticking "active" deactivates through the service, as everywhere else: the audit entry, and
+        # the member's live connections (session rooms) closed at once.
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            obj.is_active = True
+        super().save_model(request, obj, form, change)
+        if deactivating:
+            from network.services import user_deactivate
+
+            user_deactivate(actor=request.user, user=obj, ip_address=client_ip(request))
+            obj.is_active = False
+
+    def audit_changes(self, form) -> dict[str, Any]:
+        data = super().audit_changes(form)
+        if "is_active" in form.changed_data and not form.cleaned_data.get("is_active"):
+            # user_deactivate writes that entry (network.user.deactivate); this one has the rest.
+            data["fields"].remove("is_active")
+            data.get("values", {}).pop("is_active", None)
+            if not data.get("values", True):
+                del data["values"]
+        return data
+
+    # A member's row is never deleted: bookings, room messages, the deck access log and the audit
+    # trail point at it. "Delete account (anonymise)" removes the personal data instead.
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self.message_user(
+            request,
+            _(
+                "Members are not deleted outright: their records stay for others. To delete an account at the "
+                "member's request, select it in the list and choose “Delete account (anonymise)”."
+            ),
+            messages.WARNING,
+        )
+        return redirect(reverse("admin:network_user_changelist"))
+
+    @admin.action(description=_("Export data (one member, as a JSON file)"), permissions=["change"])
+    def export_data(self, request, queryset):
+        from network.account_views import personal_data_response
+        from network.services import account_export
+
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one member to export their data."), messages.ERROR)
+            return None
+        user = queryset.get()
+        data = account_export(actor=request.user, user=user, ip_address=client_ip(request))
+        return personal_data_response(data, user_id=user.pk)
+
+    @admin.action(description=_("Delete account (anonymise)"), permissions=["change"])
+    def delete_account(self, request, queryset):
+        from network.services import account_delete
+
+        queryset = queryset.filter(deleted_at__isnull=True)
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Delete these accounts?"),
+                "users": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/network/user/delete_account_confirmation.html", context)
+        deleted = 0
+        for user in queryset:
+            try:
+                account_delete(actor=request.user, user=user, ip_address=client_ip(request))
+            except ValidationError as error:
+                self.message_user(request, f"{user}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                deleted += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account was deleted: its personal data removed, its records kept as “a former member”.",
+                "%(count)d accounts were deleted: their personal data removed, their records kept as "
+                "“a former member”.",
+                deleted,
+            )
+            % {"count": deleted},
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(Profile)

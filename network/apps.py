@@ -7,6 +7,10 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Network")
 
     def ready(self) -> None:
+        from allauth.mfa.signals import authenticator_added
+
         from network import receivers
+        from network.mfa import on_authenticator_added
 
         receivers.connect()
+        authenticator_added.connect(on_authenticator_added, dispatch_uid="network-mfa-added-in-session")

@@ -16,7 +16,8 @@ from network import services
 from network.audit import client_ip
 from network.forms import ExportQueryForm, ExportReportForm, add_validation_errors
 from network.models import ExportReport, Membership, Organisation
-from network.permissions import access_export_report, can_verify_exports
+from network.permissions import access_export_report, acts_as_staff, can_verify_exports
+from network.ratelimits import limited
 
 
 def _my_startups(user):
@@ -29,6 +30,7 @@ def _my_startups(user):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limited("export")
 def export_list(request: HttpRequest) -> HttpResponse:
     """My export reports (mine as a freelancer and my startups'), and the form to report a quarter."""
     startups = list(_my_startups(request.user))
@@ -154,7 +156,7 @@ def centre_exports(request: HttpRequest, slug: str) -> HttpResponse:
     """The reports filed with a centre, waiting ones first: for the centre's members."""
     centre = Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first()
     if centre is None or not (
-        request.user.is_staff or Membership.objects.filter(organisation=centre, user=request.user).exists()
+        acts_as_staff(request.user) or Membership.objects.filter(organisation=centre, user=request.user).exists()
     ):
         raise Http404
     status = request.GET.get("status", "open")

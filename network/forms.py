@@ -72,6 +72,7 @@ class ProfileForm(forms.ModelForm):
             "is_mentor",
             "is_founder",
             "is_investor",
+            "visibility",
             "contact_email",
             "contact_phone",
             "contact_visibility",
@@ -81,6 +82,7 @@ class ProfileForm(forms.ModelForm):
             "languages": forms.CheckboxSelectMultiple,
             "sectors": forms.CheckboxSelectMultiple,
             "contact_visibility": forms.RadioSelect,
+            "visibility": forms.RadioSelect,
             "timezone": forms.TextInput(attrs={"list": "timezone-suggestions", "autocomplete": "off"}),
             "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
@@ -203,3 +205,26 @@ class ExportQueryForm(forms.Form):
     reason = forms.CharField(
         label=_("Question for the reporter"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account cannot be undone: the member types their email address to confirm."""
+
+    confirm_email = forms.CharField(
+        label=_("Type your email address to confirm"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_confirm_email(self) -> str:
+        typed = self.cleaned_data["confirm_email"].strip().lower()
+        if typed != self.user.email.lower():
+            raise ValidationError(
+                _("That is not the email address of this account (%(email)s). Type it exactly to confirm.")
+                % {"email": self.user.email}
+            )
+        return typed

@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+# How a deactivated or deleted member appears to everyone else, wherever a record about them stays.
+FORMER_MEMBER = _("a former member")
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -46,6 +49,9 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField(_("email address"), unique=True)
+    # When the member (or staff, on their request) deleted the account: the row stays, anonymised,
+    # for the records others depend on and the append-only logs that point at it.
+    deleted_at = models.DateTimeField(_("account deleted"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -64,12 +70,23 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
     def save(self, *args, **kwargs) -> None:
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
+        """The name others see: "a former member" once the account is deactivated or deleted.
+
+        Templates, notifications and the session room show members through this (or the
+        ``member_link`` tag built on it), so a deactivation takes effect everywhere at once.
+        """
+        if not self.is_active:
+            return str(FORMER_MEMBER)
         profile = getattr(self, "profile", None)
         if profile is not None and profile.display_name:
             return profile.display_name
@@ -125,8 +142,19 @@ class ProfileQuerySet(models.QuerySet["Profile"]):
         inactive = User.objects.filter(is_active=False).values("pk")
         return self.exclude(user_id__in=inactive)
 
+    def visible_to(self, viewer) -> ProfileQuerySet:
+        """Listed profiles ``viewer`` may open: every one for a signed-in member, public ones for visitors."""
+        listed = self.listed()
+        if viewer is not None and viewer.is_authenticated and viewer.is_active:
+            return listed
+        return listed.filter(visibility=Profile.Visibility.PUBLIC)
+
 
 class Profile(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Everyone, including visitors who are not signed in")
+        MEMBERS = "members", _("Only signed-in Rabta members")
+
     class ContactVisibility(models.TextChoices):
         INTRODUCED = "introduced", _("Only members I have been introduced to")
         MEMBERS = "members", _("All signed-in members")
@@ -162,6 +190,17 @@ class Profile(models.Model):
         choices=ContactVisibility.choices,
         default=ContactVisibility.INTRODUCED,
     )
+    visibility = models.CharField(
+        _("who may see my profile"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.MEMBERS,
+        help_text=_(
+            "A public profile (and its photo) can be opened by anyone with the link and may appear on pages "
+            "visitors see, such as the mentor list, organisation pages and stories. A members-only profile is "
+            "shown only to people signed in to Rabta. Your contact details follow their own setting below."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # What the directory search reads, kept by the database: one column (and, on PostgreSQL, one
@@ -185,6 +224,9 @@ class Profile(models.Model):
                 condition=Q(contact_visibility__in=["introduced", "members"]),
                 name="network_profile_contact_visibility_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["public", "members"]), name="network_profile_visibility_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +234,10 @@ class Profile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("network:member-detail", args=[self.user_id])
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
 
     @property
     def skill_list(self) -> list[str]:
@@ -395,7 +441,7 @@ class AuditEntry(models.Model):
     """An append-only record of a state change that matters (``app.entity.verb``).
 
     Rows are never changed or deleted: the model and its queryset refuse, and the database
-    itself refuses UPDATE, DELETE and (on PostgreSQL) TRUNCATE (migration 0007). The actor is
+    itself refuses UPDATE, DELETE and (on PostgreSQL) TRUNCATE (migration 0010). The actor is
     protected: a member named in the trail cannot be deleted (accounts are anonymised instead),
     so Django refuses with ``ProtectedError`` before the database would.
     """

@@ -37,6 +37,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from network.observability import VALID_ID
+from network.security import security_headers
 
 DEFAULT_TIMEOUT = 300
 # A member's page can show the time ("upcoming", "this week"): it is rebuilt at least every minute.
@@ -192,10 +193,12 @@ class PageCacheMiddleware:
     @staticmethod
     def _key(request) -> str:
         return page_key(
+            request.scheme,
             request.get_host(),
             request.path,
             request.META.get("QUERY_STRING", ""),
             request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
         )
 
     def __call__(self, request):
@@ -315,9 +318,15 @@ def member_page_key(
     return "pages:member:" + hashlib.sha256(raw.encode()).hexdigest()[:48]
 
 
-def page_key(host: str, path: str, query_string: str, accept_language: str) -> str:
-    """The cache key of a visitor's page; the same whichever way the request arrived (WSGI, ASGI)."""
-    raw = "|".join([host, path, query_string, accept_language[:40]])
+def page_key(scheme: str, host: str, path: str, query_string: str, accept_language: str, language_cookie: str) -> str:
+    """The cache key of a visitor's page; the same whichever way the request arrived (WSGI, ASGI).
+
+    It holds everything a visitor's page can differ by: the address (scheme, host, path, query) and
+    the language, which Django picks from the language cookie, then Accept-Language. Visitors have
+    no session, their flash messages and htmx requests are never stored or served, and a stored page
+    holds no CSRF token, so no other cookie or header changes what they are sent.
+    """
+    raw = "|".join([scheme, host, path, query_string, accept_language[:40], language_cookie[:16]])
     return "pages:page:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
@@ -395,6 +404,12 @@ class PageFront:
         response_headers = [(h.lower().encode("latin-1"), v.encode("latin-1")) for h, v in entry["headers"]]
         if not any(h == b"content-length" for h, _ in response_headers):
             response_headers.append((b"content-length", str(len(entry["content"])).encode()))
+        # The security headers Django's outer middleware adds to every response it sends (they are not
+        # stored with the page): the same set as on a page Django answers.
+        present = {name for name, _ in response_headers}
+        for name, value in security_headers(secure=_is_secure(scope, headers)):
+            if name.lower().encode("latin-1") not in present:
+                response_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
         response_headers += [(b"x-page-cache", b"hit"), (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": response_headers})
         await send({"type": "http.response.body", "body": entry["content"]})
@@ -406,7 +421,15 @@ class PageFront:
         path = scope.get("root_path", "") + scope["path"]
         query_string = scope.get("query_string", b"").decode("latin-1")
         if visitor_may_get_a_cached_page(scope["method"], scope["path"], cookies):
-            return page_key(headers.get("host", ""), path, query_string, headers.get("accept-language", "")), None
+            key = page_key(
+                "https" if _is_secure(scope, headers) else "http",
+                headers.get("host", ""),
+                path,
+                query_string,
+                headers.get("accept-language", ""),
+                cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),
+            )
+            return key, None
         session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
         if (
             not SESSION_KEY_PATTERN.match(session_key)

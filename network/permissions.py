@@ -20,11 +20,57 @@ def is_member(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+def acts_as_staff(user) -> bool:
+    """Rabta staff, in a session that passed two-factor authentication (``network.mfa``).
+
+    Staff vet investors and mentors and may manage any organisation, so their powers count only
+    once the session proved the second factor; until then they are a member like any other.
+    """
+    from network.mfa import mfa_verified
+
+    return is_member(user) and user.is_staff and mfa_verified(user)
+
+
+def staff_tool(view):
+    """A staff-only page: 404 for members, and staff whose session has not used two-factor
+    authentication are first sent to confirm it (``network:mfa-required``), then brought back."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if acts_as_staff(request.user):
+            return view(request, *args, **kwargs)
+        if is_member(request.user) and request.user.is_staff:
+            from django.shortcuts import redirect
+            from django.urls import reverse
+            from django.utils.http import urlencode
+
+            return redirect(f"{reverse('network:mfa-required')}?{urlencode({'next': request.get_full_path()})}")
+        raise Http404
+
+    return wrapper
+
+
+def uses_staff_tools(user) -> bool:
+    """Whoever the Django admin or the Wagtail admin would let in: staff, editors, reviewers."""
+    return is_member(user) and (user.is_staff or user.has_perm("wagtailadmin.access_admin"))
+
+
+def can_view_profile(viewer, profile: Profile) -> bool:
+    """A deactivated member's profile is nobody's to see; a members-only one only signed-in members'.
+
+    ``profile.user`` is read for ``is_active``: select it with the profile.
+    """
+    if not profile.user.is_active:
+        return False
+    return profile.is_public or is_member(viewer)
+
+
 def can_manage_organisation(user, organisation: Organisation) -> bool:
     """Owners and admins of the organisation (and staff) may edit it."""
     if not is_member(user):
         return False
-    if user.is_staff:
+    if acts_as_staff(user):
         return True
     return Membership.objects.filter(
         organisation=organisation, user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
@@ -112,6 +158,6 @@ def access_export_report(user, pk: int):
         return report, "reporter"
     if Membership.objects.filter(organisation_id=report.centre_id, user=user).exists():
         return report, "centre"
-    if user.is_staff:
+    if acts_as_staff(user):
         return report, "staff"
     raise Http404

@@ -34,8 +34,15 @@ def profile_list() -> QuerySet[Profile]:
     )
 
 
-def profile_get(*, user_id: int) -> Profile:
-    return Profile.objects.listed().select_related("user").prefetch_related("sectors", "languages").get(user_id=user_id)
+def profile_get(*, user_id: int, viewer=None) -> Profile:
+    """A profile ``viewer`` may open (``Profile.DoesNotExist`` otherwise: deactivated, or members-only
+    and ``viewer`` is a visitor)."""
+    return (
+        Profile.objects.visible_to(viewer)
+        .select_related("user")
+        .prefetch_related("sectors", "languages")
+        .get(user_id=user_id)
+    )
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
@@ -50,12 +57,17 @@ def organisation_list() -> QuerySet[Organisation]:
     )
 
 
-def organisation_get(*, slug: str) -> Organisation:
+def organisation_get(*, slug: str, viewer=None) -> Organisation:
+    """An organisation with the members ``viewer`` may see listed on it (``memberships``): active members,
+    and for visitors only those whose profile is public."""
+    shown = Profile.objects.visible_to(viewer).values("user_id")
     return Organisation.objects.prefetch_related(
         "sectors",
         Prefetch(
             "memberships",
-            queryset=Membership.objects.select_related("user__profile").order_by("role", "user__profile__display_name"),
+            queryset=Membership.objects.filter(user_id__in=shown)
+            .select_related("user__profile")
+            .order_by("role", "user__profile__display_name"),
         ),
     ).get(slug=slug)
 
@@ -99,3 +111,165 @@ def notification_unread_count(*, user: User) -> int:
 
 def notification_unread_forget(*, user_id: int) -> None:
     cache.delete(UNREAD_KEY.format(user_id))
+
+
+# --- A member's personal data ---------------------------------------------------------
+
+PERSONAL_DATA_FORMAT = "rabta-personal-data"
+PERSONAL_DATA_VERSION = 1
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def personal_data_export(*, user: User) -> dict:
+    """Everything Rabta holds about ``user`` that is theirs to take away, as JSON-ready values.
+
+    The network app's own sections (account, profile, memberships, introductions, notifications,
+    export reports, audit entries about them) and what the apps above add
+    (``network.personal_data.register_exporter``). Another member appears only by the name the site
+    shows them by; their own messages, details and activity never do.
+    """
+    from django.utils import timezone
+
+    from network.models import ExportReport
+    from network.personal_data import exported_sections
+
+    user = User.objects.select_related("profile").get(pk=user.pk)
+    profile = getattr(user, "profile", None)
+    data: dict = {
+        "format": PERSONAL_DATA_FORMAT,
+        "version": PERSONAL_DATA_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "account": _account_section(user),
+        "profile": _profile_section(profile) if profile is not None else None,
+        "memberships": [
+            {
+                "organisation": m.organisation.name,
+                "organisation_url": m.organisation.get_absolute_url(),
+                "role": m.role,
+                "title": m.title,
+                "since": _iso(m.created_at),
+            }
+            for m in membership_list_for_user(user=user)
+        ],
+        "introductions": [
+            _introduction_row(introduction, user)
+            for introduction in Introduction.objects.involving(user)
+            .select_related("requester__profile", "recipient__profile")
+            .order_by("created_at", "id")
+        ],
+        "notifications": [
+            {
+                "kind": n.kind,
+                "message": n.message,
+                "url": n.url,
+                "created_at": _iso(n.created_at),
+                "read_at": _iso(n.read_at),
+            }
+            for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
+        ],
+        "export_reports": [
+            {
+                "period": r.period,
+                "amount": str(r.amount),
+                "currency": r.currency,
+                "amount_usd": str(r.amount_usd),
+                "markets": [str(code) for code in r.markets],
+                "note": r.note,
+                "status": r.status,
+                "centre": r.centre.name,
+                "submitted_at": _iso(r.submitted_at),
+            }
+            for r in ExportReport.objects.filter(person=user).select_related("centre").order_by("year", "quarter", "id")
+        ],
+        "audit_entries": [
+            {
+                "event": entry.event,
+                "at": _iso(entry.created_at),
+                "by_you": entry.actor_id == user.pk,
+                "target": f"{entry.target_type}:{entry.target_id}",
+                "data": entry.data,
+                # The address is the member's own only when they acted.
+                "ip_address": entry.ip_address if entry.actor_id == user.pk else None,
+            }
+            for entry in audit_entries_about(user=user)
+        ],
+    }
+    data.update(exported_sections(user))
+    return data
+
+
+def audit_entries_about(*, user: User) -> QuerySet:
+    """Audit entries the member made, and those about their account or profile (whoever made them)."""
+    from network.models import AuditEntry
+
+    profile_ids = [str(pk) for pk in Profile.objects.filter(user=user).values_list("pk", flat=True)]
+    return AuditEntry.objects.filter(
+        Q(actor=user)
+        | Q(target_type="network.user", target_id=str(user.pk))
+        | Q(target_type="network.profile", target_id__in=profile_ids)
+    ).order_by("created_at", "id")
+
+
+def _account_section(user: User) -> dict:
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "date_joined": _iso(user.date_joined),
+        "last_login": _iso(user.last_login),
+        "email_addresses": [
+            {"email": e.email, "verified": e.verified, "primary": e.primary}
+            for e in EmailAddress.objects.filter(user=user).order_by("email")
+        ],
+        # Which kinds of second factor are set up; never their secrets.
+        "two_factor_methods": sorted(Authenticator.objects.filter(user=user).values_list("type", flat=True)),
+    }
+
+
+def _profile_section(profile: Profile) -> dict:
+    return {
+        "name": profile.display_name,
+        "headline": profile.headline,
+        "about": profile.bio,
+        "has_photo": bool(profile.photo),
+        "city": profile.city,
+        "country": str(profile.country),
+        "timezone": profile.timezone,
+        "languages": sorted(language.name for language in profile.languages.all()),
+        "sectors": sorted(sector.name for sector in profile.sectors.all()),
+        "skills": profile.skills,
+        "website": profile.website,
+        "linkedin": profile.linkedin,
+        "github": profile.github,
+        "lives_abroad": profile.lives_abroad,
+        "is_mentor": profile.is_mentor,
+        "is_founder": profile.is_founder,
+        "is_investor": profile.is_investor,
+        "visibility": profile.visibility,
+        "contact_email": profile.contact_email,
+        "contact_phone": profile.contact_phone,
+        "contact_visibility": profile.contact_visibility,
+        "created_at": _iso(profile.created_at),
+        "updated_at": _iso(profile.updated_at),
+    }
+
+
+def _introduction_row(introduction: Introduction, user: User) -> dict:
+    sent = introduction.requester_id == user.pk
+    other = introduction.recipient if sent else introduction.requester
+    return {
+        "direction": "sent" if sent else "received",
+        "other_member": other.display_name,
+        "reason": introduction.reason,
+        "status": introduction.effective_status(),
+        "decline_note": introduction.decline_note,
+        "outcome": introduction.outcome,
+        "outcome_note": introduction.outcome_note,
+        "created_at": _iso(introduction.created_at),
+        "responded_at": _iso(introduction.responded_at),
+    }

@@ -1,18 +1,40 @@
-"""Checks for uploaded files, by their content rather than their name."""
+"""Checks for uploaded files, by their content rather than their name, and the clean copies that are stored.
+
+What is stored is never the file as it arrived: an image is re-encoded from its pixels (no EXIF
+location, camera serial, XMP, comments or bytes appended after the image), a PDF is rewritten
+with only its pages (``network.pdfs``).
+"""
 
 from __future__ import annotations
 
+import io
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps, JpegImagePlugin
+
+from network.pdfs import PdfLimits, PdfRefusedError, pdf_clean
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+# The same bound as profile photos: decoding is what costs memory (about 3 bytes a pixel), not the file size.
+IMAGE_MAX_PIXELS = 40_000_000
+# Evidence is read by people, never drawn by the site: bounds that any real statement, contract or
+# invoice fits, against a file made to be huge.
+EVIDENCE_PDF_LIMITS = PdfLimits(max_pages=500, max_side=14_400, max_area=14_400 * 14_400)
 
 SIGNATURES = (
     (b"%PDF-", "application/pdf"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
 )
+# Pillow reads these from an image's info when saving it again; nothing else of it is kept.
+KEPT_IMAGE_INFO = ("icc_profile", "transparency", "dpi")
+KEPT_ANIMATION_INFO = ("loop", "duration", "background", "disposal", "blend")
+
+
+class ImageTooLargeError(ValueError):
+    """More pixels than ``IMAGE_MAX_PIXELS``: decoding it would take too much memory."""
 
 
 def sniff(upload) -> str | None:
@@ -24,6 +46,49 @@ def sniff(upload) -> str | None:
         if head.startswith(signature):
             return content_type
     return None
+
+
+def _read(upload) -> bytes:
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    return data
+
+
+def image_without_metadata(upload) -> tuple[bytes, str]:
+    """The image re-encoded in its own format from its pixels alone; return the bytes and the format.
+
+    EXIF (with its GPS position), XMP, comments and anything appended are left behind; the colour
+    profile stays (it is how the colours are meant), and an EXIF rotation is applied to the pixels
+    first, so the image stands the way it was taken once its orientation tag is gone. A JPEG keeps
+    its own quantisation tables and chroma subsampling, so re-encoding costs as little as it can.
+    Raises ``ImageTooLargeError`` for an image larger than ``IMAGE_MAX_PIXELS`` and Pillow's own errors for
+    a file that is not an image.
+    """
+    upload.seek(0)
+    with Image.open(upload) as image:
+        image_format = image.format
+        if image.width * image.height > IMAGE_MAX_PIXELS:
+            raise ImageTooLargeError(f"{image.width} × {image.height} pixels")
+        save: dict = {key: image.info[key] for key in KEPT_IMAGE_INFO if key in image.info}
+        if getattr(image, "n_frames", 1) > 1:
+            frames = image
+            frames.info = {k: v for k, v in image.info.items() if k in KEPT_IMAGE_INFO + KEPT_ANIMATION_INFO}
+            save["save_all"] = True
+        else:
+            frames = ImageOps.exif_transpose(image)
+            frames.info = {}
+        if image_format == "JPEG":
+            save["qtables"] = image.quantization
+            sampling = JpegImagePlugin.get_sampling(image)
+            if sampling != -1:
+                save["subsampling"] = sampling
+        elif image_format == "WEBP":
+            save["quality"] = 90
+        buffer = io.BytesIO()
+        frames.save(buffer, format=image_format, optimize=image_format in ("JPEG", "PNG"), **save)
+    upload.seek(0)
+    return buffer.getvalue(), image_format
 
 
 def validate_evidence_file(upload, *, max_bytes: int = EVIDENCE_MAX_BYTES) -> str:
@@ -44,3 +109,29 @@ def validate_evidence_file(upload, *, max_bytes: int = EVIDENCE_MAX_BYTES) -> st
         finally:
             upload.seek(0)
     return content_type
+
+
+def evidence_file_clean(upload, *, max_bytes: int = EVIDENCE_MAX_BYTES) -> tuple[str, ContentFile]:
+    """Check an evidence file (``validate_evidence_file``) and return its content type and the copy to store.
+
+    An image comes back re-encoded at its full size without its metadata (a scanned statement stays
+    readable); a PDF comes back rewritten without scripts, open actions, embedded files or forms.
+    """
+    content_type = validate_evidence_file(upload, max_bytes=max_bytes)
+    if content_type == "application/pdf":
+        try:
+            return content_type, ContentFile(pdf_clean(_read(upload), EVIDENCE_PDF_LIMITS), name="evidence.pdf")
+        except PdfRefusedError as error:
+            raise ValidationError({"file": error.message}) from error
+    try:
+        data, _format = image_without_metadata(upload)
+    except ImageTooLargeError:
+        raise ValidationError(
+            {
+                "file": _("This image is larger than %(mp)d megapixels. Upload a smaller scan or photo.")
+                % {"mp": IMAGE_MAX_PIXELS // 1_000_000}
+            }
+        ) from None
+    except Exception:
+        raise ValidationError({"file": _("This image cannot be read. Upload another one.")}) from None
+    return content_type, ContentFile(data, name="evidence." + ("png" if content_type == "image/png" else "jpg"))

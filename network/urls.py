@@ -1,12 +1,16 @@
 from django.urls import path
 
-from network import export_views, views
+from network import account_views, export_views, views
 
 app_name = "network"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("accounts/two-factor-required/", views.mfa_required, name="mfa-required"),
     path("profile/edit/", views.profile_edit, name="profile-edit"),
+    path("profile/data/", account_views.account_data, name="account-data"),
+    path("profile/data/download/", account_views.account_data_download, name="account-data-download"),
+    path("profile/delete/", account_views.account_delete, name="account-delete"),
     path("members/", views.member_list, name="member-list"),
     path("members/<int:user_id>/", views.member_detail, name="member-detail"),
     path("members/<int:user_id>/photo/", views.member_photo, name="member-photo"),

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,6 +40,7 @@ from network.permissions import (
     can_request_introduction,
     can_view_contact_details,
 )
+from network.ratelimits import limited, searching
 
 
 def _paginate(request: HttpRequest, queryset, per_page: int):
@@ -105,6 +107,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @cache_for_members("profiles", "taxonomy")
+@limited("search", methods=("GET",), when=searching)
 def member_list(request: HttpRequest) -> HttpResponse:
     """The directory. A page of results is the same for every member who asks for it, so it is
     cached until a profile changes; the filter form is cached per chosen values."""
@@ -137,7 +140,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @cache_for_visitors("profiles")
 def member_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
-        profile = selectors.profile_get(user_id=user_id)
+        profile = selectors.profile_get(user_id=user_id, viewer=request.user)
     except Profile.DoesNotExist:
         raise Http404 from None
     viewer = request.user
@@ -156,7 +159,9 @@ def member_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_GET
 def member_photo(request: HttpRequest, user_id: int) -> FileResponse:
-    profile = Profile.objects.listed().filter(user_id=user_id).only("photo").first()
+    """A member's photo, to whoever may see their profile. A public profile's photo may be kept by
+    shared caches; a members-only one's only by the viewer's browser."""
+    profile = Profile.objects.visible_to(request.user).filter(user_id=user_id).only("photo", "visibility").first()
     if profile is None or not profile.photo:
         raise Http404
     try:
@@ -164,7 +169,7 @@ def member_photo(request: HttpRequest, user_id: int) -> FileResponse:
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "public, max-age=3600" if profile.is_public else "private, max-age=3600"
     response["Content-Disposition"] = "inline"
     return response
 
@@ -185,10 +190,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_for_visitors("organisations")
+@cache_for_visitors("organisations", "profiles")  # the members it lists: their names, visibility, accounts
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        organisation = selectors.organisation_get(slug=slug)
+        organisation = selectors.organisation_get(slug=slug, viewer=request.user)
     except Organisation.DoesNotExist:
         raise Http404 from None
     return render(
@@ -323,6 +328,7 @@ def introduction_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limited("introduction_request")
 def introduction_request(request: HttpRequest, user_id: int) -> HttpResponse:
     recipient = get_object_or_404(User.objects.select_related("profile"), pk=user_id, is_active=True)
     if not can_request_introduction(request.user, recipient):
@@ -451,3 +457,62 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     services.notification_mark_read(user=request.user)
     messages.success(request, _("All notifications are marked as read."))
     return redirect("network:notification-list")
+
+
+# --- One way in -------------------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, fallback: str = "") -> str:
+    candidate = request.GET.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+def _to_allauth(url_name: str):
+    """A door of Django's or Wagtail's own (their sign-in, password reset and change pages) that sends
+    the visitor to allauth's, keeping where they were going: two-factor authentication, email
+    verification and rate limits apply to every way in."""
+
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        from django.utils.http import urlencode
+
+        if url_name == "account_login" and request.user.is_authenticated:
+            # Signed in already, and the tool that sent them here refused them: say so rather than
+            # send them round again (allauth's secure_admin_login does the same for the admin).
+            raise PermissionDenied
+        target = reverse(url_name)
+        next_url = _safe_next(request)
+        return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
+
+    view.__name__ = f"to_{url_name}"
+    return view
+
+
+sign_in_elsewhere = _to_allauth("account_login")
+password_reset_elsewhere = _to_allauth("account_reset_password")
+password_change_elsewhere = _to_allauth("account_change_password")
+
+
+@login_required
+@require_GET
+def mfa_required(request: HttpRequest) -> HttpResponse:
+    """What the deal room's vetting, the Django admin and the Wagtail admin ask of staff and editors:
+    two-factor authentication on, and used in this session."""
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return render(
+        request,
+        "network/mfa_required.html",
+        {"mfa_enabled": is_mfa_enabled(request.user), "next": _safe_next(request, reverse("network:dashboard"))},
+    )
+
+
+def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
+    """Past a limit of ``network.ratelimits`` (and allauth's): 429, and what to do about it."""
+    template = "includes/rate_limited.html" if getattr(request, "htmx", False) else "429.html"
+    response = render(request, template, status=429)
+    response["Retry-After"] = "60"
+    return response

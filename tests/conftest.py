@@ -105,6 +105,15 @@ def _flush_append_only_tables():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request in another language (a language cookie) leaves that language active in the thread.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # allauth's rate limits count in the cache; each test starts from zero.
     cache.clear()
@@ -160,36 +169,40 @@ def third_member(db):
 
 @pytest.fixture
 def member_client(client, member):
-    client.force_login(member)
-    return client
+    from tests.sessions import sign_in
+
+    return sign_in(client, member)
 
 
 @pytest.fixture
 def staff_superuser(db):
-    """A member of staff with every permission in the admin."""
-    return ProfileFactory(display_name="Farah Staff", user__is_staff=True, user__is_superuser=True).user
+    """A member of staff with every permission in the admin, and two-factor authentication on."""
+    return ProfileFactory(display_name="Farah Staff", user__is_staff=True, user__is_superuser=True, user__mfa=True).user
 
 
 @pytest.fixture
 def admin_client_mfa(client, staff_superuser):
-    """A client signed in to the staff tools as ``staff_superuser``.
+    """A client signed in to the staff tools as ``staff_superuser``, in a session that used the
+    account's second factor (as the staff tools require).
 
-    Every admin test signs in through this one fixture, so that what a staff session needs
-    (a verified second factor) is arranged in one place.
+    Every admin test signs in through this one fixture, so that what a staff session needs is
+    arranged in one place.
     """
-    client.force_login(staff_superuser)
-    return client
+    from tests.sessions import sign_in
+
+    return sign_in(client, staff_superuser, mfa=True)
 
 
 @pytest.fixture
 def client_for(db):
-    """Make a test client signed in as the given user."""
+    """Make a test client signed in as the given user (``mfa=False``: a session that never used
+    the account's two-factor authentication; see tests.sessions.sign_in)."""
     from django.test import Client
 
-    def make(user, **kwargs) -> Client:
-        signed_in = Client(**kwargs)
-        signed_in.force_login(user)
-        return signed_in
+    from tests.sessions import sign_in
+
+    def make(user, *, mfa: bool | None = None, **kwargs) -> Client:
+        return sign_in(Client(**kwargs), user, mfa=mfa)
 
     return make
 

@@ -83,3 +83,87 @@ def asgi_server(run_id: str | None = None, **env: str) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+_collected_static: dict[str, str] = {}
+
+
+def collected_static() -> str:
+    """Static files collected as for production (hashed names, compressed), once per test run."""
+    if "root" not in _collected_static:
+        import tempfile
+
+        root = tempfile.mkdtemp(prefix="rabta-static-")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_DEBUG": "0",
+                "DJANGO_SECRET_KEY": "collectstatic-only-" + "x" * 40,
+                "DJANGO_ALLOWED_HOSTS": "localhost",
+                "STATIC_ROOT": root,
+            },
+            check=True,
+        )
+        _collected_static["root"] = root
+    return _collected_static["root"]
+
+
+@contextlib.contextmanager
+def web_server(run_id: str | None = None, **env: str) -> Iterator[str]:
+    """Start the production web server (``bin/web``: uvicorn, production settings) on a free port.
+
+    One worker unless ``WEB_WORKERS`` says otherwise; the cache and channel layer are Redis when
+    ``REDIS_URL`` is given. Yields the base URL once every worker answers.
+    """
+    port = free_port()
+    run_id = run_id or uuid.uuid4().hex[:12]
+    environment = {
+        **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "RABTA_TRUSTED_PROXIES"}},
+        "DATABASE_URL": current_database_url(),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": f"test-only-{run_id}-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONUNBUFFERED": "1",
+        "CACHE_KEY_PREFIX": f"rabta-test-{run_id}",
+        "CHANNEL_LAYER_PREFIX": f"rabta-test-{run_id}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_WORKERS": "1",
+        "RABTA_SERVE_MEDIA": "1",
+        "STATIC_ROOT": collected_static(),
+        **env,
+    }
+    process = subprocess.Popen(  # noqa: S603 - a fixed command line
+        [str(ROOT / "bin" / "web")],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"bin/web exited:\n{process.stdout.read()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5) as probe:
+                probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                if probe.recv(12).startswith(b"HTTP/1.1 200"):
+                    break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("bin/web did not answer within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()

@@ -78,7 +78,7 @@ def test_a_booking_made_through_one_worker_is_seen_through_the_other_at_once(two
 
 def test_a_profile_edit_through_one_worker_refreshes_the_other_workers_cached_page(two_servers):
     first, second = two_servers
-    profile = ProfileFactory(display_name="Ayesha Khan", headline="Engineer at Stripe")
+    profile = ProfileFactory(display_name="Ayesha Khan", headline="Engineer at Stripe", visibility="public")
     member = signed_in(profile.user)
     public = f"/members/{profile.user_id}/"
     visitor = requests.Session()
@@ -87,7 +87,8 @@ def test_a_profile_edit_through_one_worker_refreshes_the_other_workers_cached_pa
 
     form = member.get(first + "/profile/edit/", timeout=30)
     fields = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', form.text))
-    fields.update({"csrfmiddlewaretoken": csrf(form), "headline": "Founder of Raqam Pay"})
+    # (radio buttons: the pattern above keeps each one's last option)
+    fields.update({"csrfmiddlewaretoken": csrf(form), "headline": "Founder of Raqam Pay", "visibility": "public"})
     saved = member.post(
         first + "/profile/edit/", data=fields, headers={"Referer": first + "/profile/edit/"}, allow_redirects=False
     )

@@ -4,31 +4,74 @@ A slide is rendered from the PDF once (pdfium) and kept in the cache; the waterm
 — the viewer's email and the time — is drawn on each request, so every image that
 leaves the server names who received it. A downloaded PDF carries the watermark on
 every page as real text, so its text layer names the viewer too.
+
+Decks are checked and rewritten when they are uploaded (``investments.uploads``). A deck
+stored before those checks is measured here against the same limits before anything is
+drawn (``deck_state``): a damaged or oversized one is explained, never rendered. Every PDF
+that leaves the site, the investors' download and the startup's own view alike, is
+rewritten again on the way out (``network.pdfs``), so it carries no scripts, open actions,
+embedded files or forms whatever was stored.
 """
 
 from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pypdfium2
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
+from pypdf import PdfReader
 from reportlab.lib.colors import Color
 from reportlab.pdfgen import canvas
 
 from investments.models import Pitch
+from investments.uploads import DECK_LIMITS
+from network.pdfs import PdfRefusedError, page_within, pdf_bytes, pdf_clean_writer, pdf_read
 
 
 class DeckUnreadableError(Exception):
-    """The stored deck starts like a PDF but cannot be read (damaged or truncated)."""
+    """The stored deck cannot be shown: damaged or truncated, or beyond ``DECK_LIMITS``."""
 
 
 SLIDE_WIDTH = 1280  # pixels: sharp on a laptop, still small as a JPEG
+# However a page is shaped, a slide is drawn with at most this many pixels (a portrait A4 page at
+# the full width, 1280 × 1810, fits): 10 MB as RGBA while it is drawn, never gigabytes.
+SLIDE_MAX_PIXELS = 1280 * 1920
 CACHE_SECONDS = 60 * 60 * 24
+
+
+@dataclass(frozen=True)
+class DeckState:
+    """What the stored deck is: its number of pages, and why it cannot be shown ("" when it can)."""
+
+    pages: int = 0
+    problem: str = ""  # "", "damaged", "pages" or "size"
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def usable(self) -> bool:
+        return self.pages > 0 and not self.problem
+
+    def message(self) -> str:
+        """Why the deck cannot be shown, for the person looking at it."""
+        if self.problem == "pages":
+            return _(
+                "This deck has %(count)d pages, more than the %(max)d the deal room shows. The startup needs to "
+                "upload a shorter one."
+            ) % {"count": self.pages, "max": DECK_LIMITS.max_pages}
+        if self.problem == "size":
+            return (
+                _(
+                    "Page %(page)d of this deck measures %(width)s × %(height)s points, too large to show. The startup "
+                    "needs to upload the deck again at a normal page size."
+                )
+                % self.detail
+            )
+        return _("This deck file is damaged and cannot be opened. Ask the startup to upload it again.")
 
 
 def _cache_key(pitch: Pitch, suffix: str) -> str:
@@ -41,31 +84,76 @@ def _read_deck(pitch: Pitch) -> bytes:
         return handle.read()
 
 
-def page_count(pitch: Pitch) -> int:
-    """How many slides the deck has (0 without a deck or for a PDF pdfium cannot open)."""
+def _measure(data: bytes) -> DeckState:
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError:
+        return DeckState(problem="damaged")
+    try:
+        count = len(document)
+        if count == 0:
+            return DeckState(problem="damaged")
+        if count > DECK_LIMITS.max_pages:
+            return DeckState(pages=count, problem="pages")
+        for index in range(count):
+            width, height = document.get_page_size(index)
+            if not page_within(width, height, DECK_LIMITS):
+                detail = {"page": index + 1, "width": f"{width:,.0f}", "height": f"{height:,.0f}"}
+                return DeckState(pages=count, problem="size", detail=detail)
+        return DeckState(pages=count)
+    except (pypdfium2.PdfiumError, ValueError) as error:
+        return DeckState(problem="damaged", detail={"error": str(error)[:200]})
+    finally:
+        document.close()
+
+
+def deck_state(pitch: Pitch) -> DeckState:
+    """The stored deck measured against ``DECK_LIMITS`` by pdfium, which draws it (cached with the deck)."""
     if not pitch.deck:
-        return 0
-    key = _cache_key(pitch, "pages")
-    count = cache.get(key)
-    if count is None:
-        try:
-            count = len(pypdfium2.PdfDocument(_read_deck(pitch)))
-        except pypdfium2.PdfiumError:
-            count = 0
-        cache.set(key, count, CACHE_SECONDS)
-    return count
+        return DeckState()
+    key = _cache_key(pitch, "state")
+    cached = cache.get(key)
+    if cached is not None:
+        return DeckState(*cached)
+    try:
+        state = _measure(_read_deck(pitch))
+    except OSError:  # the file is missing from storage
+        state = DeckState(problem="damaged")
+    cache.set(key, (state.pages, state.problem, state.detail), CACHE_SECONDS)  # plain values, for any cache
+    return state
+
+
+def page_count(pitch: Pitch) -> int:
+    """How many slides the deck shows (0 without a deck, or for one that cannot be shown)."""
+    state = deck_state(pitch)
+    return state.pages if state.usable else 0
+
+
+def slide_scale(width: float, height: float) -> float:
+    """Pixels per point: the slide fills ``SLIDE_WIDTH``, unless that would take more than ``SLIDE_MAX_PIXELS``."""
+    scale = min(SLIDE_WIDTH / width, math.sqrt(SLIDE_MAX_PIXELS / (width * height)))
+    # pdfium rounds each side up to whole pixels: step down until the rounded slide fits as well.
+    while math.ceil(width * scale) * math.ceil(height * scale) > SLIDE_MAX_PIXELS:
+        scale *= 0.999
+    return scale
 
 
 def _slide_png(pitch: Pitch, page: int) -> bytes:
+    if not deck_state(pitch).usable:
+        raise DeckUnreadableError
     key = _cache_key(pitch, f"slide:{page}:{SLIDE_WIDTH}")
     png = cache.get(key)
     if png is None:
         try:
             document = pypdfium2.PdfDocument(_read_deck(pitch))
-            pdf_page = document[page - 1]
-            scale = SLIDE_WIDTH / pdf_page.get_width()
-            image = pdf_page.render(scale=scale).to_pil().convert("RGB")
-        except (pypdfium2.PdfiumError, IndexError, ValueError) as error:
+            try:
+                pdf_page = document[page - 1]
+                width, height = pdf_page.get_size()
+                bitmap = pdf_page.render(scale=slide_scale(width, height))
+                image = bitmap.to_pil().convert("RGB")
+            finally:
+                document.close()
+        except (pypdfium2.PdfiumError, IndexError, ValueError, ZeroDivisionError, OSError) as error:
             raise DeckUnreadableError from error
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", optimize=True)
@@ -128,12 +216,27 @@ def _overlay_page(width: float, height: float, text: str) -> PdfReader:
     return PdfReader(buffer)
 
 
-def watermarked_pdf(pitch: Pitch, *, text: str) -> bytes:
-    """The deck with ``text`` stamped on every page, as text (it is in the PDF's text layer)."""
+def _clean_writer(pitch: Pitch):
     try:
-        writer = PdfWriter(clone_from=io.BytesIO(_read_deck(pitch)))
-    except (PyPdfError, ValueError, OSError) as error:
+        return pdf_clean_writer(pdf_read(_read_deck(pitch)))
+    except (PdfRefusedError, OSError) as error:
         raise DeckUnreadableError from error
+
+
+def deck_pdf(pitch: Pitch) -> bytes:
+    """The stored deck rewritten with its pages only, for the startup's side (no watermark, no limits)."""
+    return pdf_bytes(_clean_writer(pitch))
+
+
+def watermarked_pdf(pitch: Pitch, *, text: str) -> bytes:
+    """The deck with ``text`` stamped on every page, as text (it is in the PDF's text layer).
+
+    The deck is rewritten with its pages only (``network.pdfs``) rather than cloned whole, so none
+    of the uploader's scripts, open actions, embedded files or forms reach the investor.
+    """
+    if not deck_state(pitch).usable:
+        raise DeckUnreadableError
+    writer = _clean_writer(pitch)
     overlays: dict[tuple[float, float], PdfReader] = {}
     for page in writer.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
@@ -141,9 +244,7 @@ def watermarked_pdf(pitch: Pitch, *, text: str) -> bytes:
             overlays[(width, height)] = _overlay_page(width, height, text)
         page.merge_page(overlays[(width, height)].pages[0])
     writer.add_metadata({"/Subject": f"Confidential. Shared with {text}."})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return pdf_bytes(writer)
 
 
 def sample_deck(title: str, slides: list[str]) -> bytes:

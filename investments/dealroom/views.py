@@ -38,7 +38,6 @@ from investments.permissions import (
     access_deal,
     access_deal_for_startup_side,
     can_answer_questions,
-    can_vet_investors,
     current_terms,
     deal_room_missing,
     require_deal_room,
@@ -47,6 +46,8 @@ from network.audit import client_ip
 from network.forms import add_validation_errors
 from network.keyset import query_without_position
 from network.pagecache import cache_for_members, cached_form, cached_fragment
+from network.permissions import staff_tool
+from network.ratelimits import limited
 
 
 def deal_room_page(view):
@@ -187,6 +188,7 @@ def with_my_stages(results: str, stages: dict[int, str]) -> SafeString:
 @require_GET
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pitch = access_deal(request.user, pk)
+    deck = decks.deck_state(pitch)
     interest = Interest.objects.filter(pitch=pitch, investor=request.user).first()
     return render(
         request,
@@ -202,8 +204,19 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "interest_form": InterestForm(
                 initial={"stage": interest.stage, "amount": interest.amount} if interest else {"stage": "watching"}
             ),
-            "pages": decks.page_count(pitch),
+            "pages": deck.pages if deck.usable else 0,
+            "deck_problem": deck.message() if pitch.deck and not deck.usable else "",
         },
+    )
+
+
+def _deck_unavailable(request: HttpRequest, pitch, state: decks.DeckState, *, status: int) -> HttpResponse:
+    """Why the stored deck cannot be shown (damaged, too many pages, a page too large): never a server error."""
+    return render(
+        request,
+        "investments/dealroom/deck_unavailable.html",
+        {"pitch": pitch, "message": state.message()},
+        status=status,
     )
 
 
@@ -212,9 +225,12 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def deck_viewer(request: HttpRequest, pk: int) -> HttpResponse:
     """The deck, one slide at a time; each slide image is fetched (and logged) separately."""
     pitch = access_deal(request.user, pk)
-    pages = decks.page_count(pitch)
-    if not pages:
+    if not pitch.deck:
         raise Http404
+    state = decks.deck_state(pitch)
+    if not state.usable:
+        return _deck_unavailable(request, pitch, state, status=200)
+    pages = state.pages
     raw = request.GET.get("page", "")
     if raw and not raw.isdigit():
         raise Http404
@@ -246,14 +262,21 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 @deal_room_page
 @require_GET
+@limited("deck_slide", methods=("GET",))
 def deck_slide(request: HttpRequest, pk: int, page: int) -> HttpResponse:
     pitch = access_deal(request.user, pk)
-    if not 1 <= page <= decks.page_count(pitch):
+    if not pitch.deck:
+        raise Http404
+    state = decks.deck_state(pitch)
+    if not state.usable:
+        # Nothing was shown, so nothing is logged; opened on its own, the address says why.
+        return _deck_unavailable(request, pitch, state, status=404)
+    if not 1 <= page <= state.pages:
         raise Http404
     try:
         image = decks.slide_jpeg(pitch, page, text=decks.watermark_text(request.user.email, timezone.now()))
     except decks.DeckUnreadableError:
-        raise Http404 from None  # the viewer page says so; nothing was shown, so nothing is logged
+        return _deck_unavailable(request, pitch, decks.DeckState(problem="damaged"), status=404)
     services.deck_access_record(
         user=request.user, pitch=pitch, kind=DeckAccess.Kind.PAGE, page=page, ip_address=client_ip(request)
     )
@@ -271,9 +294,8 @@ def deck_download(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         pdf = decks.watermarked_pdf(pitch, text=decks.watermark_text(request.user.email, timezone.now()))
     except decks.DeckUnreadableError:
-        messages.error(
-            request, _("This deck file is damaged and cannot be opened. Ask the startup to upload it again.")
-        )
+        state = decks.deck_state(pitch)
+        messages.error(request, (state if not state.usable else decks.DeckState(problem="damaged")).message())
         return redirect("deals:deal-detail", pk=pitch.pk)
     services.deck_access_record(
         user=request.user, pitch=pitch, kind=DeckAccess.Kind.DOWNLOAD, ip_address=client_ip(request)
@@ -285,6 +307,7 @@ def deck_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @deal_room_page
 @require_POST
+@limited("deal_question")
 def question_create(request: HttpRequest, pk: int) -> HttpResponse:
     pitch = access_deal(request.user, pk)
     form = QuestionForm(request.POST)
@@ -412,9 +435,8 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@staff_tool
 def investor_list(request: HttpRequest) -> HttpResponse:
-    if not can_vet_investors(request.user):
-        raise Http404
     status = request.GET.get("status", InvestorProfile.Status.PENDING)
     if status not in InvestorProfile.Status.values:
         status = InvestorProfile.Status.PENDING
@@ -432,10 +454,9 @@ def investor_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@staff_tool
 def investor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An investor's application and standing; staff decide here, after confirming who they are."""
-    if not can_vet_investors(request.user):
-        raise Http404
     return _investor_detail(request, pk)
 
 

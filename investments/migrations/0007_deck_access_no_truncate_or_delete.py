@@ -2,7 +2,7 @@
 
 0006 left both open because the test runner empties tables with them; the tests now do so
 the way only a superuser can (with triggers off), so the database refuses every way of
-removing rows, as it does for the audit trail (network 0007).
+removing rows, as it does for the audit trail (network 0010).
 """
 
 from django.db import migrations

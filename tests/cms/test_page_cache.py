@@ -72,7 +72,7 @@ def test_a_story_page_and_the_index_follow_edits_and_unpublishing(client, django
 
 
 def test_a_profile_edit_shows_on_the_public_profile_at_once(client, django_capture_on_commit_callbacks):
-    profile = ProfileFactory(display_name="Ayesha", headline="Engineer at Stripe")
+    profile = ProfileFactory(display_name="Ayesha", headline="Engineer at Stripe", visibility="public")
     url = reverse("network:member-detail", args=[profile.user_id])
     fetch(client, url)
     assert fetch(client, url)[0] == "hit"

@@ -64,7 +64,7 @@ def test_the_site_root_is_the_home_page(client, index):
 
 
 def test_an_editor_creates_a_story_through_the_admin_form_and_submits_it_for_moderation(client_for, index):
-    editor = ProfileFactory(display_name="Editor").user
+    editor = ProfileFactory(display_name="Editor", user__mfa=True).user
     editor.groups.add(Group.objects.get(name="Editors"))
     client = client_for(editor)
     url = reverse("wagtailadmin_pages:add", args=["cms", "storypage", index.pk])

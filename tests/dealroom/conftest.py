@@ -106,7 +106,7 @@ def room(db):
     no_mfa = make_investor("No MFA", mfa=False, terms=terms)
     no_terms = make_investor("No terms")
     suspended = make_investor("Suspended", status=InvestorProfile.Status.SUSPENDED, terms=terms)
-    staff = ProfileFactory(display_name="Staff", user__is_staff=True).user
+    staff = ProfileFactory(display_name="Staff", user__is_staff=True, user__mfa=True).user
     return SimpleNamespace(**locals())
 
 

@@ -27,7 +27,8 @@ from investments.models import (
 from investments.permissions import DealRoomClosed, access_deal, deal_room_missing
 from network.models import AuditEntry, Notification
 from tests.dealroom.conftest import make_investor
-from tests.network.factories import ProfileFactory
+from tests.network.factories import ProfileFactory, pdf_document
+from tests.timing import deadline
 
 pytestmark = pytest.mark.django_db
 
@@ -328,6 +329,41 @@ def test_slides_are_jpeg_images_of_the_deck(room):
 
     assert decks.page_count(room.pitch) == 4
     assert image[:3] == b"\xff\xd8\xff"
+
+
+@pytest.mark.parametrize(
+    ("size", "pixels"),
+    [((960, 540), (1280, 720)), ((595, 842), (1280, 1812)), ((72, 3_600), (222, 11_063))],
+    ids=["16:9 slide", "A4 portrait", "a long strip"],
+)
+def test_a_slide_fills_the_width_unless_that_takes_too_many_pixels(room, size, pixels):
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    room.pitch.deck.save("deck.pdf", ContentFile(pdf_document(size)), save=True)
+
+    with deadline(10):
+        slide = Image.open(io.BytesIO(decks.slide_jpeg(room.pitch, 1, text="angel@example.com")))
+
+    assert slide.size == pixels
+    assert slide.width * slide.height <= decks.SLIDE_MAX_PIXELS
+
+
+def test_even_a_page_past_the_limits_is_drawn_with_a_bounded_number_of_pixels(room, monkeypatch):
+    # given: the 72 × 14,400 pt page that once took 2.6 GB, and the check that refuses it switched off
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    room.pitch.deck.save("deck.pdf", ContentFile(pdf_document((72, 14_400))), save=True)
+    monkeypatch.setattr(decks, "deck_state", lambda pitch: decks.DeckState(pages=1))
+
+    # when
+    with deadline(10):
+        slide = Image.open(io.BytesIO(decks.slide_jpeg(room.pitch, 1, text="angel@example.com")))
+
+    # then: at most SLIDE_MAX_PIXELS (2.5 megapixels), about 10 MB while it is drawn
+    assert slide.size == (111, 22_126)
+    assert slide.width * slide.height <= decks.SLIDE_MAX_PIXELS == 2_457_600
 
 
 def test_a_closed_pitch_is_not_in_the_deal_list(room):

@@ -16,7 +16,15 @@ from investments.models import DeckAccess, Interest, InterestEvent, InvestorProf
 from network.models import AuditEntry, Organisation
 from network.pagecache import bump_pages
 from tests.dealroom.conftest import live_pitch
-from tests.network.factories import OrganisationFactory, ProfileFactory
+from tests.network.factories import (
+    OrganisationFactory,
+    ProfileFactory,
+    active_content,
+    pdf_document,
+    pdf_with_active_content,
+)
+from tests.sessions import totp_code
+from tests.timing import deadline
 
 pytestmark = pytest.mark.django_db
 
@@ -231,6 +239,47 @@ def test_suspension_takes_effect_on_the_very_next_request(client_for, world):
     assert DeckAccess.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("deals:deal-list", lambda w: []),
+        ("deals:deal-detail", lambda w: [w.pitch.pk]),
+        ("deals:deck-slide", lambda w: [w.pitch.pk, 1]),
+        ("deals:deck-download", lambda w: [w.pitch.pk]),
+    ],
+)
+def test_a_session_that_did_not_use_the_second_factor_stays_outside(client_for, world, name, args):
+    # given: an investor whose account has TOTP, in a session that signed in without it
+    client = client_for(world.investor, mfa=False)
+
+    # when
+    response = client.get(reverse(name, args=args(world)))
+
+    # then: nothing of the room, and a way to confirm with the authenticator that comes back here
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "this session has not used two-factor authentication yet" in html
+    assert f"{reverse('mfa_reauthenticate')}?next={reverse(name, args=args(world))}" in html
+    assert "Raqam Pay" not in html
+    assert DeckAccess.objects.count() == 0
+
+
+def test_confirming_with_the_authenticator_opens_the_room(client_for, world):
+    # given
+    from allauth.mfa.utils import decrypt
+
+    client = client_for(world.investor, mfa=False)
+    secret = decrypt(world.investor.authenticator_set.get(type="totp").data["secret"])
+    deals = reverse("deals:deal-list")
+
+    # when
+    response = client.post(f"{reverse('mfa_reauthenticate')}?next={deals}", {"code": totp_code(secret)})
+
+    # then
+    assert response["Location"] == deals
+    assert client.get(deals).status_code == 200
+
+
 def test_committing_asks_for_the_password_again(client_for, reauthenticated, world):
     path = reverse("deals:interest-update", args=[world.pitch.pk])
     before = snapshot()
@@ -431,7 +480,7 @@ def test_the_deal_list_shows_my_own_stage_on_the_shared_page_of_deals(client_for
 
 def test_the_admin_cannot_change_or_delete_the_access_log(client_for, world):
     entry = services.deck_access_record(user=world.investor, pitch=world.pitch, kind="page", page=1)
-    admin = client_for(ProfileFactory(user__is_staff=True, user__is_superuser=True).user)
+    admin = client_for(ProfileFactory(user__is_staff=True, user__is_superuser=True, user__mfa=True).user)
 
     listing = admin.get(reverse("admin:investments_deckaccess_changelist"))
     change = admin.post(reverse("admin:investments_deckaccess_change", args=[entry.pk]), {"page": "4"})
@@ -447,19 +496,85 @@ def test_the_admin_cannot_change_or_delete_the_access_log(client_for, world):
     assert list(DeckAccess.objects.values_list("pk", "page")) == [(entry.pk, 1)]
 
 
-def test_a_damaged_deck_is_explained_never_a_server_error(client_for, world):
+def store_deck(pitch: Pitch, content: bytes) -> Pitch:
+    """Put ``content`` in storage as the pitch's deck as it is, the way a deck stored before uploads were checked is."""
     from django.core.files.base import ContentFile
 
-    pitch = Pitch.objects.get(pk=world.pitch.pk)
-    pitch.deck.save("deck.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    pitch = Pitch.objects.get(pk=pitch.pk)
+    pitch.deck.save("deck.pdf", ContentFile(content), save=False)
     Pitch.objects.filter(pk=pitch.pk).update(deck=pitch.deck.name, allow_download=True)
+    return Pitch.objects.get(pk=pitch.pk)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.4\n%%EOF\n", "This deck file is damaged and cannot be opened. Ask the startup to upload it again."),
+        (
+            # A valid PDF whose page took 2.6 GB to draw and then raised an uncaught error.
+            pdf_document((72, 14_400)),
+            "Page 1 of this deck measures 72 × 14,400 points, too large to show. The startup needs to upload the "
+            "deck again at a normal page size.",
+        ),
+        (
+            pdf_document(*[(960, 540)] * 101),
+            "This deck has 101 pages, more than the 100 the deal room shows. The startup needs to upload a shorter "
+            "one.",
+        ),
+    ],
+    ids=["damaged", "page-too-tall", "too-many-pages"],
+)
+def test_a_stored_deck_that_cannot_be_shown_is_explained_never_a_server_error(client_for, world, content, message):
+    # given: a deck stored as it is, from before uploads were checked
+    pitch = store_deck(world.pitch, content)
     client = client_for(world.investor)
 
-    page = client.get(reverse("deals:deal-detail", args=[pitch.pk])).content.decode()
-    slide = client.get(reverse("deals:deck-slide", args=[pitch.pk, 1]))
-    download = client.get(reverse("deals:deck-download", args=[pitch.pk]), follow=True)
+    # when
+    with deadline(20):
+        page = client.get(reverse("deals:deal-detail", args=[pitch.pk]))
+        viewer = client.get(reverse("deals:deck-viewer", args=[pitch.pk]))
+        slide = client.get(reverse("deals:deck-slide", args=[pitch.pk, 1]))
+        download = client.get(reverse("deals:deck-download", args=[pitch.pk]), follow=True)
 
-    assert "The deck cannot be opened at the moment." in page
-    assert slide.status_code == 404
-    assert "This deck file is damaged and cannot be opened." in download.content.decode()
+    # then: each address says why, in a page of the site; nothing was shown, so nothing is logged
+    escaped = message.replace("'", "&#x27;")
+    assert page.status_code == 200
+    assert escaped in page.content.decode()
+    assert "Read the deck" not in page.content.decode()
+    assert (viewer.status_code, viewer["Content-Type"]) == (200, "text/html; charset=utf-8")
+    assert escaped in viewer.content.decode()
+    assert (slide.status_code, slide["Content-Type"]) == (404, "text/html; charset=utf-8")
+    assert escaped in slide.content.decode()
+    assert download.redirect_chain == [(reverse("deals:deal-detail", args=[pitch.pk]), 302)]
+    assert escaped in download.content.decode()
     assert not DeckAccess.objects.exists()
+
+
+def test_the_startup_sees_why_investors_cannot_read_its_stored_deck(client_for, world):
+    pitch = store_deck(world.pitch, pdf_document((72, 14_400)))
+
+    page = client_for(world.founder).get(reverse("investments:pitch-detail", args=[pitch.pk]))
+
+    assert page.status_code == 200
+    assert "Investors cannot read the deck stored here. Page 1 of this deck measures 72 × 14,400 points" in (
+        page.content.decode()
+    )
+
+
+def test_a_deck_stored_with_active_content_reaches_nobody_with_it(client_for, world):
+    # given: a deck stored before uploads were rewritten, carrying scripts, an embedded file and a form
+    pitch = store_deck(world.pitch, pdf_with_active_content(pdf_document((960, 540), text="Raqam Pay")))
+
+    # when: an investor downloads it, and the startup and its incubator open it on their side
+    download = client_for(world.investor).get(reverse("deals:deck-download", args=[pitch.pk]))
+    founder = client_for(world.founder).get(reverse("investments:pitch-deck", args=[pitch.pk]))
+    manager = client_for(world.manager).get(reverse("investments:pitch-deck", args=[pitch.pk]))
+
+    # then: each copy has the page and what it shows, and nothing a viewer would run or hand out
+    for response in (download, founder, manager):
+        assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+        assert active_content(response.content) == {}
+        text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+        assert "Raqam Pay" in text
+        assert "Filled in by hand" in text
+    assert world.investor.email in PdfReader(io.BytesIO(download.content)).pages[0].extract_text()

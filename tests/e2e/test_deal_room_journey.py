@@ -57,7 +57,7 @@ def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server,
     )  # fmt: skip
     pitch.deck.save("deck.pdf", ContentFile(sample_deck("Soch AI", ["Urdu speech AI", "Traction", "The ask"])))
     ConfidentialityTerms.objects.get_or_create(version=1, defaults={"text": "Keep everything confidential."})
-    staff = ProfileFactory(display_name="Tariq Staff", user__is_staff=True).user
+    staff = ProfileFactory(display_name="Tariq Staff", user__is_staff=True, user__mfa=True).user
     angel = ProfileFactory(display_name="Amina Angel").user
     InvestorProfile.objects.create(
         user=angel, focus="AI", ticket_min=5000, ticket_max=50000, country="US", attestation=True

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_story_from_draft_to_home_page(browser: Browser, live_server):
     # given: an editor and a reviewer (Wagtail's Editors and Moderators groups)
     base = live_server.url
-    editor = ProfileFactory(display_name="Nadia Editor").user
+    editor = ProfileFactory(display_name="Nadia Editor", user__mfa=True).user
     editor.groups.add(Group.objects.get_or_create(name="Editors")[0])
-    reviewer = ProfileFactory(display_name="Omar Reviewer").user
+    reviewer = ProfileFactory(display_name="Omar Reviewer", user__mfa=True).user
     reviewer.groups.add(Group.objects.get_or_create(name="Moderators")[0])
     from cms.models import StoryIndexPage
 

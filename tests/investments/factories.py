@@ -8,7 +8,7 @@ import factory
 from investments import services
 from investments.models import Application, ApplicationQuestion, Cohort, Milestone, Review, ReviewScore, RubricCriterion
 from network.models import Organisation
-from tests.network.factories import OrganisationFactory, UserFactory
+from tests.network.factories import OrganisationFactory, UserFactory, pdf_document
 
 
 class IncubatorFactory(OrganisationFactory):
@@ -74,7 +74,7 @@ class ReviewScoreFactory(factory.django.DjangoModelFactory):
     score = 3
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_document(text="Milestone evidence")
 
 
 def make_milestone(setting, **overrides) -> Milestone:

@@ -247,6 +247,20 @@ def test_the_founders_see_their_mentors_with_a_link_to_book(client_for, setting,
     assert f'href="{mentor.get_absolute_url()}"' in page
 
 
+def test_a_mentor_who_left_rabta_is_no_longer_offered_to_the_founders(client_for, setting, mentor):
+    from network.services import user_deactivate
+
+    assign(setting, mentor)
+    user_deactivate(actor=None, user=mentor.user)
+
+    page = client_for(setting.teammate).get(board(setting)).content.decode()
+    overview = selectors.cohort_overview(cohort=setting.cohort)
+
+    assert "Tuesdays 16:00–17:00 PKT" not in page
+    assert mentor.get_absolute_url() not in page
+    assert all(row["mentors"] == [] for row in overview)
+
+
 # --- The cohort at a glance ------------------------------------------------------------
 
 

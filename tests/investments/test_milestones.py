@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,11 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from PIL import Image
+from pypdf import PdfReader
 
 from investments import services
 from investments.models import Evidence, Milestone, Tranche
 from network.models import AuditEntry
 from tests.investments.factories import PDF, make_milestone
+from tests.network.factories import active_content, image_upload, pdf_with_active_content, photo_with_location
 
 pytestmark = pytest.mark.django_db
 
@@ -89,8 +93,42 @@ def test_a_member_submits_evidence_with_a_pdf(setting, private_root):
     assert evidence.file.name.startswith("evidence/")
     assert evidence.file.name.endswith(".pdf")
     assert "report" not in evidence.file.name
-    assert (private_root / evidence.file.name).read_bytes() == PDF
+    stored = (private_root / evidence.file.name).read_bytes()
+    assert [page.extract_text().strip() for page in PdfReader(io.BytesIO(stored)).pages] == ["Milestone evidence"]
     assert events()[-1] == "investments.evidence.submit"
+
+
+def test_an_evidence_photo_is_stored_without_its_location(setting, private_root):
+    # given: a photo from a phone, with where it was taken in its EXIF
+    milestone = make_milestone(setting)
+
+    # when
+    evidence = services.evidence_submit(
+        actor=setting.teammate, milestone=milestone, value=Decimal(12), upload=photo_with_location()
+    )
+
+    # then: the same picture, at its full size, and no EXIF at all
+    stored = (private_root / evidence.file.name).read_bytes()
+    with Image.open(io.BytesIO(stored)) as image:
+        assert (image.format, image.size, dict(image.getexif())) == ("JPEG", (640, 480), {})
+        assert image.getpixel((320, 240)) == pytest.approx((30, 90, 160), abs=3)
+    assert b"Exif" not in stored
+    assert b"Phone 15" not in stored
+    assert evidence.content_type == "image/jpeg"
+    assert evidence.file.name.endswith(".jpg")
+
+
+def test_an_evidence_pdf_is_stored_without_its_active_content(setting, private_root):
+    milestone = make_milestone(setting)
+    upload = SimpleUploadedFile("report.pdf", pdf_with_active_content(PDF), content_type="application/pdf")
+
+    evidence = services.evidence_submit(actor=setting.teammate, milestone=milestone, value=Decimal(12), upload=upload)
+
+    stored = (private_root / evidence.file.name).read_bytes()
+    assert active_content(stored) == {}
+    assert PdfReader(io.BytesIO(stored)).pages[0].extract_text().split() == [
+        "Milestone", "evidence", "Filled", "in", "by", "hand",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -105,8 +143,21 @@ def test_a_member_submits_evidence_with_a_pdf(setting, private_root):
         ),
         ("fake.png", b"\x89PNG\r\n\x1a\nnot really", "image/png", "This image cannot be read. Upload another one."),
         ("script.pdf", b"<script>alert(1)</script>", "application/pdf", "Upload a PDF, PNG or JPEG file."),
+        (
+            "junk.pdf",
+            b"%PDF-1.7\n" + b"x" * 331,
+            "application/pdf",
+            "This file starts like a PDF but cannot be read as one: it is damaged, cut short or not a PDF at all. "
+            "Export it as a PDF again and upload that.",
+        ),
+        (
+            "huge.png",
+            image_upload(size=(8000, 6000)).read(),  # 48 megapixels of one colour: a small file, 144 MB decoded
+            "image/png",
+            "This image is larger than 40 megapixels. Upload a smaller scan or photo.",
+        ),
     ],
-    ids=["renamed-text", "oversized", "broken-image", "html"],
+    ids=["renamed-text", "oversized", "broken-image", "html", "only-starts-like-a-pdf", "too-many-pixels"],
 )
 def test_bad_evidence_files_are_refused_with_a_clear_message(
     setting, private_root, name, content, content_type, message
@@ -269,7 +320,7 @@ def test_evidence_files_are_served_only_through_the_check(client, client_for, se
     response = client_for(setting.manager).get(path)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == PDF
+    assert b"".join(response.streaming_content) == (private_root / evidence.file.name).read_bytes()
 
 
 def test_the_board_query_count_is_constant(client_for, setting):

@@ -60,7 +60,7 @@ def test_every_member_of_the_incubator_is_staff(incubator, role):
 
 
 def test_rabta_staff_count_as_incubator_staff(incubator):
-    assert is_incubator_staff(UserFactory(is_staff=True), incubator) is True
+    assert is_incubator_staff(UserFactory(is_staff=True, mfa=True), incubator) is True
 
 
 def test_outsiders_are_not_incubator_staff(incubator):
@@ -107,7 +107,7 @@ def test_every_incubator_like_kind_can_be_managed(db, kind):
 
 
 def test_rabta_staff_manage_every_incubator(incubator):
-    assert can_manage_incubator(UserFactory(is_staff=True), incubator) is True
+    assert can_manage_incubator(UserFactory(is_staff=True, mfa=True), incubator) is True
 
 
 def test_nobody_manages_a_startup_as_an_incubator(startup):
@@ -116,7 +116,7 @@ def test_nobody_manages_a_startup_as_an_incubator(startup):
 
     # then
     assert can_manage_incubator(owner, startup) is False
-    assert can_manage_incubator(UserFactory(is_staff=True), startup) is False
+    assert can_manage_incubator(UserFactory(is_staff=True, mfa=True), startup) is False
 
 
 def test_outsiders_inactive_owners_and_visitors_do_not_manage_the_incubator(incubator):
@@ -162,7 +162,7 @@ def test_outsiders_staff_inactive_owners_and_visitors_do_not_apply_for_a_startup
     # then
     assert can_apply_for(inactive_owner, startup) is False
     assert can_apply_for(owner_elsewhere, startup) is False
-    assert can_apply_for(UserFactory(is_staff=True), startup) is False
+    assert can_apply_for(UserFactory(is_staff=True, mfa=True), startup) is False
     assert can_apply_for(AnonymousUser(), startup) is False
 
 
@@ -263,7 +263,7 @@ def test_a_draft_is_visible_only_to_its_incubator_staff(incubator):
 
     # then
     assert can_view_cohort(staff_member, draft) is True
-    assert can_view_cohort(UserFactory(is_staff=True), draft) is True
+    assert can_view_cohort(UserFactory(is_staff=True, mfa=True), draft) is True
     assert can_view_cohort(owner_elsewhere, draft) is False
     assert can_view_cohort(UserFactory(), draft) is False
     assert can_view_cohort(AnonymousUser(), draft) is False
@@ -297,7 +297,7 @@ def test_incubator_members_see_applications_as_staff(application, incubator, rol
 
 def test_rabta_staff_see_applications_as_staff(application):
     # given
-    user = UserFactory(is_staff=True)
+    user = UserFactory(is_staff=True, mfa=True)
 
     # then
     assert application_role(user, application) == "staff"

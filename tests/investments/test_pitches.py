@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -11,16 +12,25 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader, PdfWriter
 
 from investments import services
 from investments.models import Application, Pitch, PitchVersion
 from network.models import AuditEntry, Membership
 from tests.investments.factories import ApplicationFactory, CohortFactory, IncubatorFactory
-from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory
+from tests.network.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    ProfileFactory,
+    active_content,
+    pdf_document,
+    pdf_with_active_content,
+)
+from tests.timing import deadline
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = pdf_document((960, 540), text="Raqam Pay")
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +56,14 @@ def setting():
     other_manager = ProfileFactory().user
     MembershipFactory(organisation=IncubatorFactory(slug="other-inc"), user=other_manager, role=Membership.Role.OWNER)
     return type("Setting", (), locals())
+
+
+def encrypted(pdf: bytes) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def deck(content=PDF, name="deck.pdf", content_type="application/pdf"):
@@ -77,9 +95,30 @@ def new_pitch(setting, **extra) -> Pitch:
         ),
         (deck(PDF + b"0" * (20 * 1024 * 1024)), "The deck is too large. Upload a PDF of at most 20 MB."),
         (deck(PDF, "deck.pdf", "image/png"), "Upload the deck as a PDF (this file says it is “image/png”)."),
+        (
+            # 340 bytes that start like a PDF: once endorsed and live, investors saw only "cannot be opened".
+            deck(b"%PDF-1.7\n" + b"not really a deck " * 18 + b"x" * 7),
+            "This file starts like a PDF but cannot be read as one: it is damaged, cut short or not a PDF at all. "
+            "Export it as a PDF again and upload that.",
+        ),
+        (
+            deck(pdf_document((960, 540), (72, 14_400))),
+            "Page 2 measures 72 × 14,400 points (1.0 × 200.0 inches). Each side of a page must be between 72 and "
+            "3,600 points and a page at most 4,000,000 square points; a 16:9 slide is 960 × 540 points, an A4 "
+            "page 595 × 842. Export the file again at a normal page size.",
+        ),
+        (
+            deck(pdf_document(*[(960, 540)] * 101)),
+            "This PDF has 101 pages; at most 100 are accepted. Upload a shorter file.",
+        ),
+        (
+            deck(encrypted(PDF)),
+            "This PDF is protected by a password. Save a copy without the password and upload that.",
+        ),
     ],
-    ids=["renamed-non-pdf", "oversized", "wrong-content-type"],
-)
+    ids=["renamed-non-pdf", "oversized", "wrong-content-type", "only-starts-like-a-pdf", "page-too-tall",
+         "too-many-pages", "password"],
+)  # fmt: skip
 def test_bad_decks_are_refused_with_a_clear_message(setting, private_root, upload, message):
     with pytest.raises(ValidationError) as error:
         services.pitch_create(
@@ -92,6 +131,48 @@ def test_bad_decks_are_refused_with_a_clear_message(setting, private_root, uploa
     assert error.value.message_dict == {"deck": [message]}
     assert Pitch.objects.count() == 0
     assert list(private_root.rglob("*.*")) == []
+
+
+def test_the_stored_deck_is_rewritten_without_its_active_content(setting, private_root):
+    # given: a real deck that also carries scripts, an open action, an embedded file, a filled-in form and links
+    upload = deck(pdf_with_active_content(pdf_document((960, 540), (960, 540), text="Raqam Pay")))
+    assert set(active_content(upload.read())) == {
+        "/OpenAction", "/AA", "/AcroForm", "/Names", "attachments", "page 1 /AA", "page 1 annotations", "bytes",
+    }  # fmt: skip
+    upload.seek(0)
+
+    # when
+    with deadline(10):
+        pitch = services.pitch_create(
+            actor=setting.founder,
+            startup=setting.startup,
+            incubator=setting.incubator,
+            data={"one_liner": "x", "ask_amount": Decimal(1), "instrument": "safe"},
+            deck=upload,
+        )
+
+    # then: the pages and what they show are kept; nothing a viewer would run or hand out is
+    stored = (private_root / pitch.deck.name).read_bytes()
+    assert active_content(stored) == {}
+    reader = PdfReader(io.BytesIO(stored))
+    assert [page.extract_text().split() for page in reader.pages] == [
+        ["Raqam", "Pay", "Filled", "in", "by", "hand"],  # the form field's value is drawn on the page
+        ["Raqam", "Pay"],
+    ]
+    links = [a.get_object()["/A"]["/URI"] for a in reader.pages[0]["/Annots"]]
+    assert links == ["https://raqam.example/"]
+
+
+def test_the_pitch_form_shows_why_a_deck_is_refused(client_for, setting):
+    client = client_for(setting.founder)
+    url = reverse("investments:pitch-create", args=[setting.startup.slug])
+    base = {"one_liner": "Payroll", "stage": "seed", "ask_amount": "100000", "currency": "USD", "instrument": "safe"}
+
+    response = client.post(url, {**base, "deck_file": deck(b"%PDF-1.4\n%%EOF\n")})
+
+    assert response.status_code == 200
+    assert "This file starts like a PDF but cannot be read as one" in response.content.decode()
+    assert Pitch.objects.count() == 0
 
 
 def test_the_whole_workflow_with_audit_entries(setting):
@@ -205,7 +286,7 @@ def test_who_sees_the_pitch_and_its_deck(client, client_for, setting):
         assert client_for(insider).get(page).status_code == 200
     response = client_for(setting.manager).get(deck_url)
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == PDF
+    assert [page.extract_text().strip() for page in PdfReader(io.BytesIO(response.content)).pages] == ["Raqam Pay"]
 
 
 def test_the_editor_creates_a_pitch_and_refuses_bad_input(client_for, setting):

@@ -160,7 +160,7 @@ def test_cohort_create_works_for_every_incubator_like_kind(db, kind):
 
 def test_cohort_create_by_rabta_staff_is_allowed(incubator):
     # given
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, mfa=True)
 
     # when
     cohort = services.cohort_create(actor=staff, incubator=incubator, data=COHORT_DATA)
@@ -193,7 +193,7 @@ def test_cohort_create_for_a_startup_by_its_owner_is_refused(startup, founder):
 def test_cohort_create_for_a_startup_by_rabta_staff_is_refused(startup):
     # when
     with pytest.raises(PermissionDenied):
-        services.cohort_create(actor=UserFactory(is_staff=True), incubator=startup, data=COHORT_DATA)
+        services.cohort_create(actor=UserFactory(is_staff=True, mfa=True), incubator=startup, data=COHORT_DATA)
 
     # then
     assert Cohort.objects.count() == 0
@@ -753,7 +753,9 @@ def test_application_submit_by_a_plain_startup_member_is_refused(cohort, startup
 def test_application_submit_by_an_outsider_is_refused(cohort, startup, owner):
     # when
     with pytest.raises(PermissionDenied):
-        services.application_submit(actor=UserFactory(is_staff=True), cohort=cohort, startup=startup, answers={})
+        services.application_submit(
+            actor=UserFactory(is_staff=True, mfa=True), cohort=cohort, startup=startup, answers={}
+        )
 
     # then
     assert Application.objects.count() == 0

@@ -10,13 +10,17 @@ from tests.network.factories import ProfileFactory
 
 
 class MentorFactory(factory.django.DjangoModelFactory):
-    """An approved mentor in Los Angeles (their profile comes with them)."""
+    """An approved mentor in Los Angeles (their profile comes with them, public as mentors' are by default)."""
 
     class Meta:
         model = Mentor
 
     user = factory.LazyFunction(
-        lambda: ProfileFactory(city="San Francisco", country="US", timezone="America/Los_Angeles", is_mentor=True).user
+        lambda: (
+            ProfileFactory(
+                city="San Francisco", country="US", timezone="America/Los_Angeles", is_mentor=True, visibility="public"
+            ).user
+        )
     )
     timezone = "America/Los_Angeles"
     status = Mentor.Status.APPROVED

@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 
 from mentorship.models import AvailabilityRule, Booking, Endorsement, Mentor
-from network.models import AuditEntry
+from network.models import AuditEntry, Profile
 from tests.admin_forms import admin_form_data
 from tests.mentorship.factories import BookingFactory, MentorFactory, SessionTypeFactory
 from tests.network.factories import ProfileFactory, UserFactory
+from tests.sessions import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_an_endorsement_shows_on_the_founders_profile(client):
     # given
     booking = BookingFactory(status=Booking.Status.COMPLETED)
+    Profile.objects.filter(user=booking.mentee).update(visibility=Profile.Visibility.PUBLIC)
     Endorsement.objects.create(mentor=booking.mentor, founder=booking.mentee, text="Sharp, coachable, ships fast.")
 
     # when
@@ -44,10 +46,10 @@ def test_a_listed_mentor_profile_links_to_booking_and_a_pending_one_does_not(cli
 
 def test_staff_approve_a_mentor_in_the_admin(client):
     # given
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = UserFactory(is_staff=True, is_superuser=True, mfa=True)
     ProfileFactory(user=staff)
     mentor = MentorFactory(status=Mentor.Status.PENDING)
-    client.force_login(staff)
+    sign_in(client, staff)
 
     # when
     response = client.post(
@@ -65,9 +67,9 @@ def test_staff_approve_a_mentor_in_the_admin(client):
 
 
 def test_bookings_cannot_be_edited_in_the_admin(client):
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = UserFactory(is_staff=True, is_superuser=True, mfa=True)
     booking = BookingFactory()
-    client.force_login(staff)
+    sign_in(client, staff)
 
     response = client.post(
         reverse("admin:mentorship_booking_change", args=[booking.pk]), {"status": Booking.Status.CANCELLED}

@@ -210,7 +210,7 @@ def test_mentor_update_saves_the_fields_and_audits_them(mentor):
 
 def test_staff_approve_a_pending_mentor_who_is_notified(member):
     # given
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, mfa=True)
     pending = MentorFactory(user=member, status=Mentor.Status.PENDING)
 
     # when
@@ -230,7 +230,7 @@ def test_staff_approve_a_pending_mentor_who_is_notified(member):
 
 def test_staff_suspend_a_mentor_who_is_then_unlisted(mentor):
     # given
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, mfa=True)
 
     # when
     services.mentor_set_status(actor=staff, mentor=mentor, status=Mentor.Status.SUSPENDED)
@@ -273,7 +273,7 @@ def test_mentor_set_status_by_the_mentor_themself_is_refused(db):
 
 def test_mentor_set_status_to_an_unknown_status_is_refused(mentor):
     # given
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, mfa=True)
     before = state()
 
     # when

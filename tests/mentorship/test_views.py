@@ -97,7 +97,8 @@ def token(moment) -> str:
 
 
 def make_mentor(display_name: str = "Omar Farooq", **profile_fields) -> Mentor:
-    """A listed mentor in Los Angeles with hours 00:00–23:00 every day."""
+    """A listed mentor in Los Angeles with hours 00:00–23:00 every day (public, as mentors are by default)."""
+    profile_fields.setdefault("visibility", "public")
     user = ProfileFactory(
         display_name=display_name,
         city="San Francisco",

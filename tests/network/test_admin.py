@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from network.audit import audit_record
-from network.models import AuditEntry, ExchangeRate, Introduction, Membership, Sector, User
+from network.models import AuditEntry, ExchangeRate, Introduction, Membership, Organisation, Sector, User
 from tests.admin_forms import admin_form_data
 from tests.network.factories import IntroductionFactory, MembershipFactory, OrganisationFactory, ProfileFactory
 
@@ -91,22 +91,40 @@ def test_staff_make_a_member_staff_and_the_entry_names_the_new_powers(admin_clie
     ]
 
 
-def test_staff_take_away_staff_rights_and_the_entry_says_so(admin_client_mfa, staff_superuser):
+def test_staff_take_away_staff_rights_and_deactivate_and_each_is_recorded_once(admin_client_mfa, staff_superuser):
     # given
     colleague = ProfileFactory(user__is_staff=True).user
 
     # when
     response, _data = change(admin_client_mfa, "network_user", colleague, is_staff=None, is_active=None)
 
-    # then
+    # then: the staff rights in the admin's entry, the deactivation in the service's own
     colleague.refresh_from_db()
     assert response.status_code == 302
     assert (colleague.is_staff, colleague.is_active) == (False, False)
-    assert entries()[0][4] == {
-        "fields": ["is_active", "is_staff"],
-        "values": {"is_active": False, "is_staff": False},
-        "via": "admin",
-    }
+    assert entries() == [
+        (
+            "network.user.update",
+            staff_superuser.pk,
+            "network.user",
+            str(colleague.pk),
+            {
+                "fields": ["is_staff"],
+                "values": {"is_staff": False},
+                "via": "admin",
+            },
+        ),
+        ("network.user.deactivate", staff_superuser.pk, "network.user", str(colleague.pk), {}),
+    ]
+
+
+def test_deactivating_alone_in_the_admin_writes_only_the_services_entry(admin_client_mfa, staff_superuser, member):
+    response, _data = change(admin_client_mfa, "network_user", member, is_active=None)
+
+    member.refresh_from_db()
+    assert response.status_code == 302
+    assert not member.is_active
+    assert entries() == [("network.user.deactivate", staff_superuser.pk, "network.user", str(member.pk), {})]
 
 
 def test_saving_a_member_unchanged_writes_no_entry(admin_client_mfa, member):
@@ -161,62 +179,18 @@ def test_a_refused_password_change_writes_no_entry(admin_client_mfa, member):
     assert entries() == []
 
 
-def test_staff_delete_a_member_named_nowhere_in_the_trail(admin_client_mfa, staff_superuser, member):
-    # given
-    pk = member.pk
-
-    # when
-    response = admin_client_mfa.post(reverse("admin:network_user_delete", args=[pk]), {"post": "yes"})
-
-    # then: the entry names the account by its id (no email kept) and what went with it
-    assert response.status_code == 302
-    assert not User.objects.filter(pk=pk).exists()
-    assert entries() == [
-        (
-            "network.user.delete",
-            staff_superuser.pk,
-            "network.user",
-            str(pk),
-            {
-                "deleted_with_it": {"account.emailaddress": 1, "network.profile": 1},
-                "via": "admin",
-            },
-        )
-    ]
-
-
-def test_the_admin_refuses_to_delete_a_member_named_in_the_trail(admin_client_mfa, member):
-    # given
-    organisation = OrganisationFactory()
-    audit_record(actor=member, event="network.organisation.create", target=organisation)
+def test_a_member_named_in_the_trail_is_never_deleted_through_the_admin(admin_client_mfa, member):
+    # given: the member's row is referenced by the trail (PROTECT); the admin's delete is off anyway
+    audit_record(actor=member, event="network.organisation.create", target=OrganisationFactory())
     before = entries()
-    url = reverse("admin:network_user_delete", args=[member.pk])
 
     # when
-    page = admin_client_mfa.get(url)
-    response = admin_client_mfa.post(url, {"post": "yes"})
+    response = admin_client_mfa.post(reverse("admin:network_user_delete", args=[member.pk]), {"post": "yes"})
 
-    # then: the page explains why, and nothing changed
-    assert page.status_code == 200
-    assert "would require deleting the following protected related objects" in page.content.decode()
-    assert response.status_code == 200
+    # then
+    assert response.status_code == 302
     assert User.objects.filter(pk=member.pk).exists()
     assert entries() == before
-
-
-def test_deleting_members_in_bulk_writes_one_entry_each(admin_client_mfa, staff_superuser, member, other_member):
-    pks = sorted([member.pk, other_member.pk])
-
-    response = admin_client_mfa.post(
-        reverse("admin:network_user_changelist"),
-        {"action": "delete_selected", "_selected_action": pks, "post": "yes"},
-    )
-
-    assert response.status_code == 302
-    assert not User.objects.filter(pk__in=pks).exists()
-    assert sorted((event, actor, target) for event, actor, _type, target, _data in entries()) == [
-        ("network.user.delete", staff_superuser.pk, str(pk)) for pk in pks
-    ]
 
 
 # --- Profiles, organisations, introductions, rates ---------------------------------------------
@@ -368,6 +342,46 @@ def test_staff_add_a_sector(admin_client_mfa, staff_superuser):
             str(sector.pk),
             {
                 "fields": ["name", "slug"],
+                "via": "admin",
+            },
+        )
+    ]
+
+
+def test_deleting_in_bulk_writes_one_entry_each(admin_client_mfa, staff_superuser):
+    sectors = [Sector.objects.create(name=f"Probe {n}", slug=f"probe-{n}") for n in (1, 2)]
+    pks = [sector.pk for sector in sectors]
+
+    response = admin_client_mfa.post(
+        reverse("admin:network_sector_changelist"),
+        {"action": "delete_selected", "_selected_action": pks, "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Sector.objects.filter(pk__in=pks).exists()
+    assert sorted(entries()) == [
+        ("network.sector.delete", staff_superuser.pk, "network.sector", str(pk), {"via": "admin"}) for pk in pks
+    ]
+
+
+def test_deleting_an_organisation_counts_what_went_with_it(admin_client_mfa, staff_superuser, member, other_member):
+    organisation = OrganisationFactory()
+    for user in (member, other_member):
+        MembershipFactory(organisation=organisation, user=user)
+    pk = organisation.pk
+
+    response = admin_client_mfa.post(reverse("admin:network_organisation_delete", args=[pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(pk=pk).exists()
+    assert entries() == [
+        (
+            "network.organisation.delete",
+            staff_superuser.pk,
+            "network.organisation",
+            str(pk),
+            {
+                "deleted_with_it": {"network.membership": 2},
                 "via": "admin",
             },
         )

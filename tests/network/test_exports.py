@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -10,14 +11,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
+from PIL import Image
+from pypdf import PdfReader
 
 from network import services, urls
 from network.models import AuditEntry, ExchangeRate, ExportReport, Membership, Notification, Organisation
-from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory
+from tests.network.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    ProfileFactory,
+    active_content,
+    pdf_document,
+    pdf_with_active_content,
+    photo_with_location,
+)
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = pdf_document(text="Export statement")
 
 
 @pytest.fixture(autouse=True)
@@ -168,6 +179,32 @@ def test_evidence_is_checked_by_content(ledger):
             evidence=SimpleUploadedFile("statement.pdf", b"not a pdf at all", content_type="application/pdf"),
         )  # fmt: skip
     assert error.value.message_dict == {"evidence": ["Upload a PDF, PNG or JPEG file."]}
+
+
+def test_evidence_is_stored_without_its_location_or_active_content(ledger, private_root):
+    # given: a photo of an invoice taken on a phone, and a statement carrying scripts and a form
+    photo, statement = photo_with_location("invoice.jpg"), pdf_with_active_content(PDF)
+
+    # when
+    filed = [
+        services.export_report_submit(
+            actor=ledger.founder, centre=ledger.centre, organisation=ledger.startup,
+            data={"year": 2026, "quarter": quarter, "amount": Decimal(100), "currency": "USD"},
+            evidence=evidence,
+        )
+        for quarter, evidence in (
+            (1, photo), (2, SimpleUploadedFile("statement.pdf", statement, content_type="application/pdf")),
+        )
+    ]  # fmt: skip
+
+    # then
+    photo_bytes, pdf_bytes = ((private_root / report.evidence.name).read_bytes() for report in filed)
+    with Image.open(io.BytesIO(photo_bytes)) as image:
+        assert (image.format, image.size, dict(image.getexif())) == ("JPEG", (640, 480), {})
+    assert b"Exif" not in photo_bytes
+    assert active_content(pdf_bytes) == {}
+    assert "Export statement" in PdfReader(io.BytesIO(pdf_bytes)).pages[0].extract_text()
+    assert [r.evidence_content_type for r in filed] == ["image/jpeg", "application/pdf"]
 
 
 # --- Pages -----------------------------------------------------------------------------

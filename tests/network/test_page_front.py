@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_cached_visitor_page_is_answered_without_django(client, redis_cache):
     # given: a public profile, cached by its first visitor through Django
-    user = ProfileFactory(display_name="Zara Sheikh").user
+    user = ProfileFactory(display_name="Zara Sheikh", visibility="public").user
     path = f"/members/{user.pk}/"
     stored = client.get(path)
     assert stored["X-Page-Cache"] == "miss"
@@ -37,7 +37,7 @@ def test_a_cached_visitor_page_is_answered_without_django(client, redis_cache):
 
 
 def test_the_front_keeps_a_sane_request_id_from_the_load_balancer(client, redis_cache):
-    user = ProfileFactory().user
+    user = ProfileFactory(visibility="public").user
     client.get(f"/members/{user.pk}/")
     front = PageFront(Downstream())
 
@@ -50,7 +50,7 @@ def test_the_front_keeps_a_sane_request_id_from_the_load_balancer(client, redis_
 
 def test_a_page_whose_namespace_was_bumped_goes_to_django(client, redis_cache):
     # given
-    user = ProfileFactory().user
+    user = ProfileFactory(visibility="public").user
     client.get(f"/members/{user.pk}/")
     downstream = Downstream()
     front = PageFront(downstream)
@@ -76,7 +76,7 @@ def test_a_page_whose_namespace_was_bumped_goes_to_django(client, redis_cache):
 )
 def test_anything_but_the_same_visitor_request_goes_to_django(client, redis_cache, method, query, headers):
     # given
-    user = ProfileFactory().user
+    user = ProfileFactory(visibility="public").user
     client.get(f"/members/{user.pk}/")
     downstream = Downstream()
 
@@ -101,7 +101,7 @@ def test_without_redis_the_front_steps_aside(client):
     # given: the embedded default (pages in the process's memory): nothing to read from the event loop
     caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "front"}}
     with override_settings(CACHES=caches):
-        user = ProfileFactory().user
+        user = ProfileFactory(visibility="public").user
         client.get(f"/members/{user.pk}/")
         downstream = Downstream()
 
@@ -113,7 +113,7 @@ def test_without_redis_the_front_steps_aside(client):
 
 
 def test_when_redis_is_unreachable_django_answers(client, redis_cache):
-    user = ProfileFactory().user
+    user = ProfileFactory(visibility="public").user
     client.get(f"/members/{user.pk}/")
     downstream = Downstream()
 
@@ -137,7 +137,7 @@ def test_with_the_https_redirect_on_only_secure_requests_get_a_cached_page(
     client, redis_cache, scheme, headers, served
 ):
     # given: a page cached through Django over HTTPS
-    user = ProfileFactory().user
+    user = ProfileFactory(visibility="public").user
     with override_settings(SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
         assert client.get(f"/members/{user.pk}/", secure=True)["X-Page-Cache"] == "miss"
         downstream = Downstream()

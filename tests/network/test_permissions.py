@@ -90,7 +90,7 @@ def test_can_manage_organisation_is_false_for_the_owner_of_another_organisation(
 
 def test_can_manage_organisation_is_true_for_staff(db):
     # given
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, mfa=True)
     organisation = OrganisationFactory()
 
     # then
@@ -109,7 +109,7 @@ def test_can_manage_organisation_is_false_for_a_deactivated_owner(member):
 
 def test_can_manage_organisation_is_false_for_deactivated_staff(db):
     # given
-    staff = deactivate(UserFactory(is_staff=True))
+    staff = deactivate(UserFactory(is_staff=True, mfa=True))
 
     # then
     assert can_manage_organisation(staff, OrganisationFactory()) is False

@@ -106,6 +106,7 @@ def profile_form_data(**overrides) -> dict:
         "contact_email": "",
         "contact_phone": "",
         "contact_visibility": "introduced",
+        "visibility": "members",
     }
     data.update(overrides)
     return data
@@ -131,8 +132,13 @@ def organisation_form_data(**overrides) -> dict:
 # (method, url name, arguments from the world, data to post)
 SIGNED_IN_ONLY = [
     ("get", "network:dashboard", lambda w: [], None),
+    ("get", "network:mfa-required", lambda w: [], None),
     ("get", "network:profile-edit", lambda w: [], None),
     ("post", "network:profile-edit", lambda w: [], profile_form_data(display_name="Hacked")),
+    ("get", "network:account-data", lambda w: [], None),
+    ("post", "network:account-data-download", lambda w: [], {}),
+    ("get", "network:account-delete", lambda w: [], None),
+    ("post", "network:account-delete", lambda w: [], {"confirm_email": "member0@example.org"}),
     ("get", "network:member-list", lambda w: [], None),
     ("get", "network:introduction-request", lambda w: [w.other.pk], None),
     ("post", "network:introduction-request", lambda w: [w.third.pk], {"reason": REASON}),
@@ -200,6 +206,9 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_nothing_changes(client, world,
 
 
 def test_anonymous_visitor_sees_a_member_profile(client, world):
+    # given: Ayesha chose a public profile
+    Profile.objects.filter(user=world.member).update(visibility=Profile.Visibility.PUBLIC)
+
     # when
     response = client.get(f"/members/{world.member.pk}/")
 
@@ -210,6 +219,9 @@ def test_anonymous_visitor_sees_a_member_profile(client, world):
 
 
 def test_anonymous_visitor_sees_an_organisation(client, world):
+    # given: Ayesha's profile is public, Sana's members-only
+    Profile.objects.filter(user=world.member).update(visibility=Profile.Visibility.PUBLIC)
+
     # when
     response = client.get("/organisations/lahore-ai-lab/")
 
@@ -218,12 +230,13 @@ def test_anonymous_visitor_sees_an_organisation(client, world):
     page = text(response)
     assert "Lahore AI Lab" in page
     assert "Ayesha Khan" in page
+    assert "Sana Malik" not in page
     assert "Manage members" not in page
 
 
 def test_anonymous_visitor_sees_a_member_photo(client, member, media_root):
     # given
-    services.profile_update(profile=member.profile, data={}, photo=image_upload(size=(120, 90)))
+    services.profile_update(profile=member.profile, data={"visibility": "public"}, photo=image_upload(size=(120, 90)))
 
     # when
     response = client.get(f"/members/{member.pk}/photo/")
@@ -557,6 +570,7 @@ def ayesha_contact(member):
     profile = member.profile
     profile.contact_email = PRIVATE_EMAIL
     profile.contact_phone = PRIVATE_PHONE
+    profile.visibility = Profile.Visibility.PUBLIC  # visitors may open it; the contact details keep their rule
     profile.save()
     return profile
 
@@ -1183,7 +1197,7 @@ def test_organisation_edit_by_a_manager(client_for, world, role):
 
 def test_organisation_edit_form_is_shown_to_staff(client_for, world):
     # given
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, mfa=True)
 
     # when
     response = client_for(staff).get("/organisations/lahore-ai-lab/edit/")

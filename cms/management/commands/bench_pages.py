@@ -25,7 +25,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
-from django.test import Client
 from django.utils.crypto import get_random_string
 
 from mentorship.management.commands.bench_room import ROOT, children, free_port, wait_for_port
@@ -133,13 +132,12 @@ class Command(BaseCommand):
         from cms.models import StoryPage
         from investments.models import Cohort, InvestorProfile
         from mentorship.models import Mentor
-        from network.models import User
+        from network.demo import sign_in
 
         def session(email: str) -> str:
             """The cookies of a browser signed in as ``email``: its session, and the CSRF cookie every
             browser holds after its first page."""
-            client = Client()
-            client.force_login(User.objects.get(email=email))
+            client = sign_in(email)
             csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
             return (
                 f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "

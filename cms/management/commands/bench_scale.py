@@ -132,11 +132,9 @@ def data_sizes() -> dict[str, int]:
 
 
 def _signed_in(email: str) -> Client:
-    from network.models import User
+    from network.demo import sign_in
 
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    return client
+    return sign_in(email)
 
 
 def _get(client: Client, url: str) -> Callable[[], object]:

@@ -13,6 +13,8 @@ import time
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -21,10 +23,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
+from network.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from network.models import Introduction, Language, Membership, Organisation, Profile, Sector, User
 from network.pagecache import bump_pages
 
-DEMO_PASSWORD = "rabta-demo-2026"  # noqa: S105 - published in the README for the demo accounts
 DEMO_DOMAIN = "demo.rabta.pk"
 BULK_DOMAIN = "bulk.rabta.pk"
 
@@ -242,6 +244,7 @@ class Command(BaseCommand):
             mentor.city, mentor.country, mentor.timezone = "San Francisco", "US", "America/Los_Angeles"
             mentor.lives_abroad = True
             mentor.is_mentor = True
+            mentor.visibility = Profile.Visibility.PUBLIC  # mentors are public by default
             mentor.skills = "Payments, system design, hiring engineers"
             mentor.bio = "Twenty years building payment systems in California. Happy to help founders at home."
             mentor.save()
@@ -278,6 +281,13 @@ class Command(BaseCommand):
             staff.is_staff = True
             staff.is_superuser = True
             staff.save(update_fields=["is_staff", "is_superuser"])
+        # Staff and editors' tools need two-factor authentication: theirs uses the published demo secret.
+        for local in ("editor", "reviewer", "staff"):
+            Authenticator.objects.get_or_create(
+                user=accounts[local],
+                type=Authenticator.Type.TOTP,
+                defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}},
+            )
         return accounts
 
     def _mentors(self, count: int) -> list[User]:
@@ -298,6 +308,7 @@ class Command(BaseCommand):
                 timezone=tz,
                 lives_abroad=True,
                 is_mentor=True,
+                visibility=Profile.Visibility.PUBLIC,
                 is_investor=i % 4 == 0,
                 skills=SKILLS[i % len(SKILLS)],
                 contact_visibility=Profile.ContactVisibility.INTRODUCED,
@@ -474,6 +485,10 @@ class Command(BaseCommand):
                 if users[0].pk is None:
                     # Backends that do not return ids from bulk inserts.
                     users = list(User.objects.filter(email__in=[u.email for u in users]).order_by("email"))
+                # Verified addresses, as every member who finished signing up has (and can sign in with).
+                EmailAddress.objects.bulk_create(
+                    [EmailAddress(user=user, email=user.email, primary=True, verified=True) for user in users]
+                )
                 profiles = []
                 for n, user in zip(range(start, stop), users, strict=True):
                     city, country, tz = cities[n % len(cities)]
@@ -488,6 +503,7 @@ class Command(BaseCommand):
                             timezone=tz,
                             lives_abroad=country != "PK",
                             is_mentor=n % 5 == 0,
+                            visibility="public" if n % 5 == 0 else "members",
                             is_founder=n % 7 == 0,
                             is_investor=n % 11 == 0,
                             skills=SKILLS[n % len(SKILLS)],

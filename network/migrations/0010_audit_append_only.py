@@ -69,7 +69,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("network", "0006_user_inactive_index")]
+    dependencies = [("network", "0009_user_deleted_at")]
 
     operations = [
         # First, so that SQLite's rebuild of the table (if any) happens before the triggers exist.
