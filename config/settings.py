@@ -403,6 +403,12 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse these cookies unless they come over HTTPS (or from
+    # localhost), for this host only and the whole site: no subdomain can plant or read them.
+    SESSION_COOKIE_NAME = "__Host-rabta-session"
+    CSRF_COOKIE_NAME = "__Host-rabta-csrf"
+    LANGUAGE_COOKIE_NAME = "__Host-rabta-language"
 
 # --- Rabta ----------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The address sign-in limits and the audit trail see is the connection's, unless a proxy the
-operator named (RABTA_TRUSTED_PROXIES) says otherwise: tried against the production web server."""
+"""The production web server (bin/web, production settings): the address that sign-in limits and the
+audit trail see is the connection's unless a proxy the operator named (RABTA_TRUSTED_PROXIES) says
+otherwise, and its cookies are secure, host-only and out of scripts' reach."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import pytest
 import requests
 
-from tests.network.factories import ProfileFactory
+from tests.network.factories import PASSWORD, ProfileFactory
 from tests.servers import web_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,3 +56,32 @@ def test_a_named_proxy_is_believed_for_the_addresses_behind_it():
     # then: each client is counted on its own
     assert spread == ["200"] * 7
     assert one == ["200"] * 5 + ["limited"] * 2
+
+
+def test_production_cookies_are_secure_host_only_cookies():
+    # given: the production server, and a member signing in
+    member = ProfileFactory().user
+    with web_server() as base:
+        session = requests.Session()
+        form = session.get(f"{base}/accounts/login/", timeout=30)
+        csrf_cookie = form.headers["Set-Cookie"]
+        for cookie in session.cookies:
+            cookie.secure = False
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        signed_in = session.post(
+            f"{base}/accounts/login/",
+            data={"csrfmiddlewaretoken": token, "login": member.email, "password": PASSWORD},
+            headers={"Referer": f"{base}/accounts/login/"},
+            allow_redirects=False,
+            timeout=30,
+        )
+
+    # then: every cookie is __Host- (Secure, the whole site, this host only) and out of scripts' reach
+    assert signed_in.status_code == 302
+    session_cookie = next(c for c in signed_in.raw.headers.getlist("Set-Cookie") if "session" in c)
+    for header in (csrf_cookie, session_cookie):
+        name = header.split("=", 1)[0]
+        attributes = {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
+        assert name.startswith("__Host-rabta-"), header
+        assert {"secure", "httponly", "samesite", "path"} <= attributes, header
+        assert "domain" not in attributes, header

@@ -77,7 +77,7 @@ def test_hsts_is_sent_over_https_only(client):
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_page_from_the_cache_carries_the_headers_of_the_page_django_made(redis_cache, scheme):
     # given: a public profile, made by Django for its first visitor
-    user = ProfileFactory(display_name="Zara Sheikh").user
+    user = ProfileFactory(display_name="Zara Sheikh", visibility="public").user
     url = f"/members/{user.pk}/"
     made = Client().get(url, secure=scheme == "https")
     assert made["X-Page-Cache"] == "miss"
