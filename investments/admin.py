@@ -17,14 +17,17 @@ from investments.models import (
     Pitch,
     Question,
 )
-from network.admin import ReadOnlyAdmin
+from network.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 
 @admin.register(ConfidentialityTerms)
-class ConfidentialityTermsAdmin(admin.ModelAdmin):
+class ConfidentialityTermsAdmin(AuditedModelAdmin):
     """Publishing a new version asks every investor to accept again; a published version is never edited."""
 
     list_display = ["version", "published_at"]
+    # investments.terms.create: the services' name for the terms (investments.terms.accept).
+    audit_entities = {ConfidentialityTerms: "terms"}
+    audit_values = frozenset({"version"})
 
     def get_readonly_fields(self, request, obj=None):
         return ["version", "text", "published_at"] if obj is not None else []

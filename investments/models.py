@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from network.models import Organisation, private_storage
+from network.models import AppendOnlyQuerySet, Organisation, private_storage
 
 
 class Cohort(models.Model):
@@ -537,19 +537,11 @@ class TermsAcceptance(models.Model):
         return f"{self.user} accepted v{self.terms.version}"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError(f"{self.model.__name__} is append-only: rows cannot be changed.")
-
-    def delete(self):
-        raise TypeError(f"{self.model.__name__} is append-only: rows cannot be deleted.")
-
-
 class DeckAccess(models.Model):
     """One view, page turn or download of a deck in the deal room.
 
-    Append-only: rows are never changed or deleted (the database refuses updates,
-    the ORM refuses both, the admin offers neither).
+    Append-only: rows are never changed or deleted (the database refuses UPDATE, DELETE
+    and, on PostgreSQL, TRUNCATE; the ORM refuses both; the admin offers neither).
     """
 
     class Kind(models.TextChoices):

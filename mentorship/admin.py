@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mentorship import services
 from mentorship.models import AvailabilityRule, BlockedDate, Booking, Endorsement, Feedback, Mentor, SessionType
+from network.admin import AuditedAdminMixin, AuditedModelAdmin
 
 
 class SessionTypeInline(admin.TabularInline):
@@ -17,7 +18,7 @@ class AvailabilityRuleInline(admin.TabularInline):
 
 
 @admin.register(Mentor)
-class MentorAdmin(admin.ModelAdmin):
+class MentorAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "status", "timezone", "created_at", "approved_at"]
     list_filter = ["status"]
     search_fields = ["user__email", "user__profile__display_name"]
@@ -25,8 +26,12 @@ class MentorAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "approved_at"]
     inlines = [SessionTypeInline, AvailabilityRuleInline]
     actions = ["approve", "suspend"]
+    # The services' names for these rows (mentorship.availability.create, …).
+    audit_entities = {AvailabilityRule: "availability"}
+    audit_values = frozenset({"is_active", "requires_approval"})
 
     def _set_status(self, request, queryset, status):
+        # Through the service, which writes the mentorship.mentor.status entry.
         for mentor in queryset:
             services.mentor_set_status(actor=request.user, mentor=mentor, status=status)
         self.message_user(request, _("%(count)d mentors updated.") % {"count": queryset.count()}, messages.SUCCESS)
@@ -41,7 +46,7 @@ class MentorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(AuditedModelAdmin):
     list_display = ["start", "mentor", "mentee", "status", "session_type"]
     list_filter = ["status"]
     raw_id_fields = ["mentor", "mentee", "session_type", "rescheduled_from", "cancelled_by"]
@@ -52,6 +57,6 @@ class BookingAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(Feedback)
-admin.site.register(Endorsement)
-admin.site.register(BlockedDate)
+admin.site.register(Feedback, AuditedModelAdmin)
+admin.site.register(Endorsement, AuditedModelAdmin)
+admin.site.register(BlockedDate, AuditedModelAdmin)

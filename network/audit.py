@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 from django.http import HttpRequest
 
-from network.models import AuditEntry
+from network.models import AppendOnlyQuerySet, AuditEntry
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -35,3 +36,16 @@ def audit_record(
         data=data or {},
         ip_address=ip_address,
     )
+
+
+def append_only_models() -> list[type[models.Model]]:
+    """The models whose rows are only ever added (their queryset is an ``AppendOnlyQuerySet``).
+
+    Their tables carry triggers refusing UPDATE, DELETE and TRUNCATE, and the site's database
+    role may only read and insert into them (``manage.py db_roles``).
+    """
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(getattr(model._default_manager, "_queryset_class", models.QuerySet), AppendOnlyQuerySet)
+    ]

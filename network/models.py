@@ -423,11 +423,31 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """The ORM half of an append-only table; database triggers refuse the same below the ORM.
+
+    ``manage.py db_roles`` finds the append-only tables by this queryset and gives the site's
+    database role nothing on them but SELECT and INSERT.
+    """
+
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} is append-only: rows cannot be changed.")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} is append-only: rows cannot be deleted.")
+
+
 class AuditEntry(models.Model):
-    """An append-only record of a state change that matters (``app.entity.verb``)."""
+    """An append-only record of a state change that matters (``app.entity.verb``).
+
+    Rows are never changed or deleted: the model and its queryset refuse, and the database
+    itself refuses UPDATE, DELETE and (on PostgreSQL) TRUNCATE (migration 0010). The actor is
+    protected: a member named in the trail cannot be deleted (accounts are anonymised instead),
+    so Django refuses with ``ProtectedError`` before the database would.
+    """
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     event = models.CharField(max_length=80, db_index=True)
     target_type = models.CharField(max_length=80)
@@ -435,6 +455,8 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -65,6 +65,45 @@ def _wagtail_base_data(request):
         call_command("loaddata", str(path), verbosity=0)
 
 
+def _flush_past_triggers(original):
+    """Django's flush (a transactional test's teardown), allowed past the append-only triggers.
+
+    The audit trail and the deck access log refuse DELETE and TRUNCATE in the database, so
+    emptying the test database between transactional tests does what only a superuser could
+    do in production: PostgreSQL runs the TRUNCATE with triggers off (session_replication_role,
+    which only a superuser may set); SQLite drops its triggers for the flush and creates them
+    again in the same transaction. The site's own code has no such way round them.
+    """
+    from django.db import transaction
+
+    def execute_sql_flush(ops, sql_list):
+        connection = ops.connection
+        if connection.vendor == "postgresql":
+            return original(ops, ["SET LOCAL session_replication_role = replica", *sql_list])
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = cursor.fetchall()
+            for name, _sql in triggers:
+                cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+            original(ops, sql_list)
+            for _name, sql in triggers:
+                cursor.execute(sql)
+        return None
+
+    return execute_sql_flush
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_append_only_tables():
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            BaseDatabaseOperations, "execute_sql_flush", _flush_past_triggers(BaseDatabaseOperations.execute_sql_flush)
+        )
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     # A request in another language (a language cookie) leaves that language active in the thread.
@@ -133,6 +172,25 @@ def member_client(client, member):
     from tests.sessions import sign_in
 
     return sign_in(client, member)
+
+
+@pytest.fixture
+def staff_superuser(db):
+    """A member of staff with every permission in the admin, and two-factor authentication on."""
+    return ProfileFactory(display_name="Farah Staff", user__is_staff=True, user__is_superuser=True, user__mfa=True).user
+
+
+@pytest.fixture
+def admin_client_mfa(client, staff_superuser):
+    """A client signed in to the staff tools as ``staff_superuser``, in a session that used the
+    account's second factor (as the staff tools require).
+
+    Every admin test signs in through this one fixture, so that what a staff session needs is
+    arranged in one place.
+    """
+    from tests.sessions import sign_in
+
+    return sign_in(client, staff_superuser, mfa=True)
 
 
 @pytest.fixture

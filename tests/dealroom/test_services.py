@@ -304,9 +304,11 @@ def test_the_access_log_is_append_only(room):
     entry.page = 3
     with pytest.raises(TypeError):
         entry.save()
-    # Below the ORM, the database itself refuses a change.
+    # Below the ORM, the database itself refuses a change or a deletion.
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE investments_deckaccess SET page = 3 WHERE id = %s", [entry.pk])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM investments_deckaccess WHERE id = %s", [entry.pk])
 
     assert list(DeckAccess.objects.values_list("page", flat=True)) == [2]
 

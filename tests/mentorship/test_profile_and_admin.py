@@ -1,13 +1,14 @@
-"""Mentorship on the member profile page, and staff approving mentors in the admin."""
+"""Mentorship on the member profile page, and staff approving and editing mentors in the admin (audited)."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from mentorship.models import Booking, Endorsement, Mentor
+from mentorship.models import AvailabilityRule, Booking, Endorsement, Mentor
 from network.models import AuditEntry, Profile
-from tests.mentorship.factories import BookingFactory, MentorFactory
+from tests.admin_forms import admin_form_data
+from tests.mentorship.factories import BookingFactory, MentorFactory, SessionTypeFactory
 from tests.network.factories import ProfileFactory, UserFactory
 from tests.sessions import sign_in
 
@@ -77,3 +78,112 @@ def test_bookings_cannot_be_edited_in_the_admin(client):
     assert response.status_code == 403
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
+
+
+def entries() -> list[tuple]:
+    return list(AuditEntry.objects.order_by("id").values_list("event", "actor_id", "target_type", "target_id", "data"))
+
+
+def test_staff_suspend_mentors_in_bulk_through_the_service(admin_client_mfa, staff_superuser):
+    # given
+    mentors = sorted([MentorFactory(), MentorFactory()], key=lambda mentor: mentor.pk)
+
+    # when
+    response = admin_client_mfa.post(
+        reverse("admin:mentorship_mentor_changelist"),
+        {"action": "suspend", "_selected_action": [mentor.pk for mentor in mentors]},
+    )
+
+    # then: one mentorship.mentor.status entry each, written by the service
+    assert response.status_code == 302
+    assert set(Mentor.objects.values_list("status", flat=True)) == {Mentor.Status.SUSPENDED}
+    assert sorted(entries()) == [
+        (
+            "mentorship.mentor.status",
+            staff_superuser.pk,
+            "mentorship.mentor",
+            str(mentor.pk),
+            {
+                "from": "approved",
+                "to": "suspended",
+            },
+        )
+        for mentor in mentors
+    ]
+
+
+def test_staff_edit_a_mentor_with_their_session_types_and_hours(admin_client_mfa, staff_superuser):
+    # given: staff change the expertise, close a session type and add Monday hours
+    session_type = SessionTypeFactory(title="Office hours")
+    mentor = session_type.mentor
+    url = reverse("admin:mentorship_mentor_change", args=[mentor.pk])
+    data = admin_form_data(admin_client_mfa.get(url))
+    data["expertise"] = ["Payments, fraud"]
+    assert data["session_types-0-id"] == [str(session_type.pk)]
+    del data["session_types-0-is_active"]
+    new = int(data["rules-TOTAL_FORMS"][0])
+    data.update(
+        {
+            "rules-TOTAL_FORMS": [str(new + 1)],
+            f"rules-{new}-id": [""],
+            f"rules-{new}-mentor": [str(mentor.pk)],
+            f"rules-{new}-weekday": ["0"],
+            f"rules-{new}-start_time": ["18:00"],
+            f"rules-{new}-end_time": ["20:00"],
+        }
+    )
+
+    # when
+    response = admin_client_mfa.post(url, data)
+
+    # then
+    assert response.status_code == 302
+    rule = AvailabilityRule.objects.get(mentor=mentor)
+    session_type.refresh_from_db()
+    assert not session_type.is_active
+    assert entries() == [
+        (
+            "mentorship.mentor.update",
+            staff_superuser.pk,
+            "mentorship.mentor",
+            str(mentor.pk),
+            {
+                "fields": ["expertise"],
+                "via": "admin",
+            },
+        ),
+        (
+            "mentorship.session_type.update",
+            staff_superuser.pk,
+            "mentorship.sessiontype",
+            str(session_type.pk),
+            {
+                "fields": ["is_active"],
+                "values": {"is_active": False},
+                "via": "admin",
+            },
+        ),
+        (
+            "mentorship.availability.create",
+            staff_superuser.pk,
+            "mentorship.availabilityrule",
+            str(rule.pk),
+            {
+                "fields": ["end_time", "start_time", "weekday"],
+                "via": "admin",
+            },
+        ),
+    ]
+
+
+def test_staff_delete_a_booking_and_the_entry_records_it(admin_client_mfa, staff_superuser):
+    booking = BookingFactory()
+    pk = booking.pk
+
+    response = admin_client_mfa.post(reverse("admin:mentorship_booking_delete", args=[pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Booking.objects.filter(pk=pk).exists()
+    assert entries() == [
+        ("mentorship.booking.delete", staff_superuser.pk, "mentorship.booking", str(pk), {"via": "admin"})
+    ]
