@@ -10,7 +10,7 @@
   request; the number of threads is ``WEB_THREADS``.
 - WebSocket connections go to the Channels routes, checked against
   ALLOWED_HOSTS (origin) and carrying the Django session, so consumers see
-  ``scope["user"]``.
+  ``scope["user"]`` (loaded in the thread pool: ``network.realtime``).
 """
 
 import os
@@ -23,16 +23,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_wsgi_app = get_wsgi_application()
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from network.pagecache import PageFront  # noqa: E402
+from network.realtime import OffThreadAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": PageFront(WSGIMiddleware(django_wsgi_app, workers=int(os.environ.get("WEB_THREADS", "1")))),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(OffThreadAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

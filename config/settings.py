@@ -477,6 +477,19 @@ RABTA = {
     "ROOM_FRAME_MAX_BYTES": 65536,
     "ROOM_MESSAGES_PER_10_SECONDS": int(os.environ.get("RABTA_ROOM_MESSAGES_PER_10_SECONDS", "20")),
     "ROOM_CONNECTIONS_PER_MEMBER": 5,
+    # Catch-up requests (history answers of up to 200 messages) per connection.
+    "ROOM_SYNCS_PER_10_SECONDS": int(os.environ.get("RABTA_ROOM_SYNCS_PER_10_SECONDS", "10")),
+    # At most one "typing" relayed per connection in this many seconds.
+    "ROOM_TYPING_INTERVAL_SECONDS": 2,
+    # A connection's entry in the per-member count lives this long without a heartbeat
+    # (mentorship.connections), renewed every ROOM_HEARTBEAT_SECONDS.
+    "ROOM_CONNECTION_TTL_SECONDS": float(os.environ.get("RABTA_ROOM_CONNECTION_TTL_SECONDS", "45")),
+    "ROOM_HEARTBEAT_SECONDS": float(os.environ.get("RABTA_ROOM_HEARTBEAT_SECONDS", "15")),
+    # How often each server process re-checks every open room connection's access in the database.
+    "ROOM_ACCESS_SWEEP_SECONDS": float(os.environ.get("RABTA_ROOM_ACCESS_SWEEP_SECONDS", "3")),
+    # How long a broadcast through the channel layer may take before the room goes on without it
+    # (clients catch up from the database).
+    "ROOM_PUBLISH_TIMEOUT_SECONDS": 1.0,
 }
 
 # Logs: one JSON object per line in production (plain text while developing), every line with the id

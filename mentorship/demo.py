@@ -368,17 +368,19 @@ def _bulk_room_messages(planned: list[_Planned], mentor_count: int) -> int:
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(
-                "COPY mentorship_roommessage (booking_id, author_id, client_id, body, created_at) FROM STDIN"
+                "COPY mentorship_roommessage (booking_id, seq, author_id, client_id, body, created_at) FROM STDIN"
             ) as copy,
         ):
             for created_at, booking_id, j, author in ordered:
-                copy.write_row((booking_id, author, uuid.uuid4(), CHAT[(j + booking_id) % len(CHAT)], created_at))
+                copy.write_row(
+                    (booking_id, j + 1, author, uuid.uuid4(), CHAT[(j + booking_id) % len(CHAT)], created_at)
+                )
     else:
         batch = []
         for created_at, booking_id, j, author in ordered:
             batch.append(
                 RoomMessage(
-                    booking_id=booking_id, author_id=author, client_id=uuid.uuid4(),
+                    booking_id=booking_id, seq=j + 1, author_id=author, client_id=uuid.uuid4(),
                     body=CHAT[(j + booking_id) % len(CHAT)], created_at=created_at,
                 )
             )  # fmt: skip

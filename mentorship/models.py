@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -388,24 +389,45 @@ class RoomMessage(models.Model):
     ``client_id`` is chosen by the sender's browser; the same message sent
     again (a retry after a dropped connection) finds the stored one instead of
     making a second.
+
+    ``seq`` numbers a room's messages 1, 2, 3… with no gaps, in the order they
+    were stored: a client holding every number up to *n* provably has every
+    message up to *n*, and asks for "after *n*" whenever it sees a gap. The
+    number is taken in the INSERT itself (one more than the room's highest);
+    two messages stored at once in one room collide on the unique
+    (booking, seq) constraint and the later one is stored again with the next
+    number (``services.room_message_post``).
     """
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="room_messages")
+    seq = models.PositiveBigIntegerField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     client_id = models.UUIDField()
     body = models.TextField(max_length=4000)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["booking", "id"])]
+        ordering = ["booking", "seq"]
         constraints = [
+            models.UniqueConstraint(fields=["booking", "seq"], name="mentorship_roommessage_seq"),
             models.UniqueConstraint(fields=["booking", "author", "client_id"], name="mentorship_roommessage_once"),
             models.CheckConstraint(condition=~Q(body=""), name="mentorship_roommessage_not_empty"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="mentorship_roommessage_seq_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.author} in room {self.booking_id}: {self.body[:40]}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.seq is None:
+            self.seq = next_room_seq(self.booking_id)
+        super().save(*args, **kwargs)
+
+
+def next_room_seq(booking_id: int):
+    """An expression for the room's next sequence number, evaluated inside the INSERT."""
+    highest = RoomMessage.objects.filter(booking_id=booking_id).order_by("-seq").values("seq")[:1]
+    return Coalesce(Subquery(highest), Value(0)) + Value(1)
 
 
 class SessionNotes(models.Model):

@@ -18,12 +18,14 @@ def is_participant(user, booking: Booking) -> bool:
     return is_member(user) and user.pk in (booking.mentee_id, booking.mentor.user_id)
 
 
-def access_booking(user, pk: int) -> Booking:
-    """Return the booking if ``user`` is its mentor or its mentee; 404 for anyone else."""
+def access_booking(user, pk: int, related: tuple[str, ...] = ()) -> Booking:
+    """Return the booking if ``user`` is its mentor or its mentee; 404 for anyone else.
+
+    ``related`` names more relations to load in the same query."""
     if not is_member(user):
         raise Http404
     booking = (
-        Booking.objects.select_related("mentor__user__profile", "mentee__profile", "session_type")
+        Booking.objects.select_related("mentor__user__profile", "mentee__profile", "session_type", *related)
         .involving(user)
         .filter(pk=pk)
         .first()
@@ -80,7 +82,9 @@ def room_state(booking: Booking, now: datetime) -> str | None:
     return RoomState.OPEN if now < read_only_from else RoomState.READ_ONLY
 
 
-def access_room(user, booking_id: int, now: datetime | None = None) -> tuple[Booking, str]:
+def access_room(
+    user, booking_id: int, now: datetime | None = None, related: tuple[str, ...] = ()
+) -> tuple[Booking, str]:
     """The booking and its room state, for its two participants while the room exists.
 
     Used by the room page and the WebSocket consumer alike. Raises ``Http404``
@@ -88,7 +92,7 @@ def access_room(user, booking_id: int, now: datetime | None = None) -> tuple[Boo
     reason) for participants when the room is not open: cancelled or not
     confirmed bookings, and before the room opens.
     """
-    booking = access_booking(user, booking_id)
+    booking = access_booking(user, booking_id, related)
     state = room_state(booking, now or timezone.now())
     if state is None:
         if booking.status not in ROOM_STATUSES:

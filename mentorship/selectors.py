@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Ou
 from django.utils import timezone
 
 from mentorship.models import AvailabilityRule, Booking, Feedback, Mentor, RoomMessage, SessionType
+from mentorship.permissions import ROOM_STATUSES
 from mentorship.slots import Busy, Slot, WeeklyHours, Window, compute_slots
 
 
@@ -164,19 +165,36 @@ def session_type_list(*, mentor: Mentor, active_only: bool = True) -> QuerySet[S
     return qs.filter(is_active=True) if active_only else qs
 
 
-def room_messages_after(*, booking_id: int, after_id: int = 0, limit: int = 200) -> list[RoomMessage]:
-    """Messages of a room after ``after_id``, oldest first, with their authors, at most ``limit``."""
+def room_messages_after(*, booking_id: int, after_seq: int = 0, limit: int = 200) -> list[RoomMessage]:
+    """Messages of a room numbered after ``after_seq``, in order, with their authors, at most ``limit``."""
     return list(
-        RoomMessage.objects.filter(booking_id=booking_id, id__gt=after_id)
+        RoomMessage.objects.filter(booking_id=booking_id, seq__gt=after_seq)
         .select_related("author__profile")
-        .order_by("id")[:limit]
+        .order_by("seq")[:limit]
     )
 
 
 def room_latest_messages(*, booking_id: int, limit: int = 100) -> list[RoomMessage]:
-    """The last ``limit`` messages of a room, oldest first (for the page's first render)."""
+    """The last ``limit`` messages of a room, in order (for the page's first render)."""
     latest = list(
-        RoomMessage.objects.filter(booking_id=booking_id).select_related("author__profile").order_by("-id")[:limit]
+        RoomMessage.objects.filter(booking_id=booking_id).select_related("author__profile").order_by("-seq")[:limit]
     )
     latest.reverse()
     return latest
+
+
+def room_connections_allowed(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of these (booking id, member id) room connections, those still allowed: the member active and a
+    participant of the booking, the booking in a state that has a room. One query for any number."""
+    if not pairs:
+        return set()
+    rows = Booking.objects.filter(pk__in={booking for booking, _ in pairs}, status__in=ROOM_STATUSES).values_list(
+        "pk", "mentee_id", "mentee__is_active", "mentor__user_id", "mentor__user__is_active"
+    )
+    allowed = set()
+    for pk, mentee, mentee_active, mentor_user, mentor_active in rows:
+        if mentee_active:
+            allowed.add((pk, mentee))
+        if mentor_active:
+            allowed.add((pk, mentor_user))
+    return allowed & pairs

@@ -16,12 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mentorship import realtime
 from mentorship.models import (
     AvailabilityRule,
     BlockedDate,
@@ -486,6 +487,7 @@ def booking_cancel(
     booking.save(
         update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancelled_late", "sequence"]
     )
+    realtime.close_room_on_commit(booking.pk)
     audit_record(
         actor=actor,
         event="mentorship.booking.cancel",
@@ -529,6 +531,7 @@ def booking_reschedule(
             old_status = booking.status
             booking.status = Booking.Status.RESCHEDULED
             booking.save(update_fields=["status"])
+            realtime.close_room_on_commit(booking.pk)
             keeps_confirmation = old_status == Booking.Status.CONFIRMED and (
                 actor.pk == booking.mentor.user_id or not session_type.requires_approval
             )
@@ -694,6 +697,9 @@ def calendar_feed_revoke(*, user: User) -> CalendarFeed:
 
 # --- Session room ------------------------------------------------------------
 
+# How many times a message is stored again after another took its sequence number.
+ROOM_SEQ_ATTEMPTS = 20
+
 
 def room_message_post(*, booking: Booking, author: User, client_id, body: str) -> tuple[RoomMessage, bool]:
     """Store a room message once per (author, client id); return it and whether it is new.
@@ -701,23 +707,34 @@ def room_message_post(*, booking: Booking, author: User, client_id, body: str) -
     The caller has checked access (``permissions.access_room``) and that the
     room is open. Sending the same ``client_id`` again returns the stored
     message unchanged.
+
+    One INSERT on the usual path: it takes the room's next sequence number
+    itself (``RoomMessage.save``). A refused INSERT is either a resend (the
+    unique author and client id: the stored message is returned) or another
+    message of the same room stored at the same moment with the same number
+    (the unique booking and number: stored again with the next one).
     """
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("A message cannot be empty."), code="empty")
+    if "\x00" in body:
+        raise ValidationError(_("A message cannot contain a NUL character."), code="invalid")
     limit = settings.RABTA["ROOM_MESSAGE_MAX_CHARS"]
     if len(body) > limit:
         raise ValidationError(_("A message can be at most %(limit)d characters.") % {"limit": limit}, code="too_long")
-    # One INSERT on the usual path; the unique (booking, author, client id)
-    # constraint turns a resend into the lookup below. Outside a transaction
-    # the INSERT commits on its own (no BEGIN/COMMIT round trips); inside one,
-    # a savepoint keeps a refused INSERT from breaking the caller's transaction.
-    atomic = transaction.atomic() if not transaction.get_autocommit() else contextlib.nullcontext()
-    try:
-        with atomic:
-            return RoomMessage.objects.create(booking=booking, author=author, client_id=client_id, body=body), True
-    except IntegrityError:
-        return RoomMessage.objects.get(booking=booking, author=author, client_id=client_id), False
+    # Outside a transaction the INSERT commits on its own (no BEGIN/COMMIT round
+    # trips); inside one, a savepoint keeps a refused INSERT from breaking it.
+    for _attempt in range(ROOM_SEQ_ATTEMPTS):
+        atomic = transaction.atomic() if not transaction.get_autocommit() else contextlib.nullcontext()
+        try:
+            with atomic:
+                message = RoomMessage.objects.create(booking=booking, author=author, client_id=client_id, body=body)
+            return message, True
+        except IntegrityError:
+            stored = RoomMessage.objects.filter(booking=booking, author=author, client_id=client_id).first()
+            if stored is not None:
+                return stored, False
+    raise OperationalError("The room is too busy to store the message; try again.")
 
 
 @transaction.atomic
@@ -731,6 +748,8 @@ def session_notes_save(*, booking: Booking, author: User, text: str, base_versio
     limit = SessionNotes._meta.get_field("text").max_length
     if len(text) > limit:
         raise ValidationError(_("Notes can be at most %(limit)d characters.") % {"limit": limit})
+    if "\x00" in text:
+        raise ValidationError(_("Notes cannot contain a NUL character."), code="invalid")
     notes, _created = SessionNotes.objects.get_or_create(booking=booking)
     notes = SessionNotes.objects.select_for_update().get(pk=notes.pk)
     if notes.version != base_version:

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mentorship import selectors, services
 from mentorship.calendar import calendar_for
-from mentorship.consumers import broadcast_message, broadcast_notes
 from mentorship.filters import MentorFilter
 from mentorship.forms import (
     AvailabilityRuleForm,
@@ -46,6 +45,7 @@ from mentorship.permissions import (
     can_book,
     room_state,
 )
+from mentorship.realtime import broadcast_message, broadcast_notes
 from mentorship.slots import offset_changes
 from network.audit import client_ip
 from network.forms import COMMON_TIMEZONES, add_validation_errors
@@ -702,7 +702,7 @@ def booking_room(request: HttpRequest, pk: int) -> HttpResponse:
             "state": state,
             "other": booking.mentee if is_mentor else booking.mentor.user,
             "room_messages": messages_,
-            "last_id": messages_[-1].pk if messages_ else 0,
+            "last_seq": messages_[-1].seq if messages_ else 0,
             "new_client_id": uuid.uuid4(),
             "notes": notes,
             "notes_version": notes.version if notes else 0,
@@ -724,7 +724,7 @@ def booking_room_message(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("mentorship:booking-room", pk=pk)
     try:
         client_id = uuid.UUID(request.POST.get("client_id", ""))
-        message, created = services.room_message_post(
+        message, _created = services.room_message_post(
             booking=booking, author=request.user, client_id=client_id, body=request.POST.get("body", "")
         )
     except ValueError:
@@ -732,8 +732,8 @@ def booking_room_message(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        if created:
-            broadcast_message(booking.pk, message)
+        # Sent again too (a resubmission): the first broadcast may have been lost; clients draw each number once.
+        broadcast_message(booking.pk, message)
     return redirect(f"{reverse('mentorship:booking-room', args=[pk])}#composer")
 
 

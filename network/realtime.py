@@ -9,12 +9,23 @@ relay anything (see ``mentorship.consumers``), so a lost message costs at most a
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from types import SimpleNamespace
 
 from asgiref.sync import async_to_sync
+from channels.db import DatabaseSyncToAsync
 from channels.layers import get_channel_layer
+from channels.middleware import BaseMiddleware
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
+from django.utils.module_loading import import_string
 
 CLOSE_DEACTIVATED = 4403
+# The services a live connection needs (Redis, the database) are down: the client retries with backoff.
+CLOSE_UNAVAILABLE = 4503
 DEACTIVATED_EVENT = "member.deactivated"
 
 
@@ -31,3 +42,56 @@ def disconnect_member(user_id: int) -> None:
         async_to_sync(layer.group_send)(member_group(user_id), {"type": DEACTIVATED_EVENT, "user_id": user_id})
     except Exception:  # Redis unreachable: the consumers' own re-check closes the connections.
         logging.getLogger(__name__).warning("Could not tell member %s's connections to close", user_id, exc_info=True)
+
+
+def off_thread(function):
+    """Run ORM and cache work in the worker thread pool, not Channels' one shared thread.
+
+    Channels' default (thread-sensitive) runs every consumer's database work in
+    a single thread per process; a burst of hundreds of connects then queues
+    behind it and handshakes time out. Each call wrapped here is a complete unit
+    (its own queries, its own transaction), so it may run in any thread;
+    ``DatabaseSyncToAsync`` closes stale connections around it.
+    """
+    return DatabaseSyncToAsync(function, thread_sensitive=False)
+
+
+class OffThreadAuthMiddleware(BaseMiddleware):
+    """Channels' ``AuthMiddlewareStack`` in one step, in the thread pool: the session cookie, the session,
+    the user (Django's own ``auth.get_user``, so a changed password or a deactivated account signs out
+    here too). ``scope["session"]`` and ``scope["user"]`` are set before the consumer runs."""
+
+    async def __call__(self, scope, receive, send):
+        cookies = {}
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                cookies = parse_cookie(value.decode("latin1"))
+                break
+        try:
+            session, user = await _session_and_user(cookies.get(settings.SESSION_COOKIE_NAME))
+        except Exception:
+            # The session store (Redis, the database) is down: say "try again" in a way the client reads.
+            logging.getLogger(__name__).warning("WebSocket refused: the session could not be read", exc_info=True)
+            await refuse(receive, send, CLOSE_UNAVAILABLE)
+            return None
+        return await super().__call__({**scope, "session": session, "user": user}, receive, send)
+
+
+async def refuse(receive, send, code: int) -> None:
+    """Refuse a WebSocket connection by accepting it and closing it with ``code``, speaking ASGI directly.
+
+    A handshake refused outright reaches the browser as a bare failure, which a client cannot tell
+    from a network error; a close code it can act on (stop, wait, retry)."""
+    message = await asyncio.wait_for(receive(), timeout=5)
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": code})
+
+
+@off_thread
+def _session_and_user(session_key: str | None):
+    store = import_string(settings.SESSION_ENGINE).SessionStore(session_key)
+    if not session_key:
+        return store, AnonymousUser()
+    user = auth.get_user(SimpleNamespace(session=store))
+    return store, user

@@ -111,14 +111,28 @@ def collected_static() -> str:
 
 
 @contextlib.contextmanager
-def web_server(run_id: str | None = None, **env: str) -> Iterator[str]:
+def web_server(
+    run_id: str | None = None,
+    *,
+    shared_secret: bool = False,
+    log: list | None = None,
+    pids: list | None = None,
+    **env: str,
+) -> Iterator[str]:
     """Start the production web server (``bin/web``: uvicorn, production settings) on a free port.
 
     One worker unless ``WEB_WORKERS`` says otherwise; the cache and channel layer are Redis when
-    ``REDIS_URL`` is given. Yields the base URL once every worker answers.
+    ``REDIS_URL`` is given. With ``shared_secret`` the server uses this run's SECRET_KEY, so sessions
+    the test makes (``production_session_cookie``) sign members in. Yields the base URL once every
+    worker answers; what the server printed is appended to ``log`` when it stops, and its process
+    group id to ``pids`` when it starts (for a test that kills it outright).
     """
+    from django.conf import settings
+
     port = free_port()
     run_id = run_id or uuid.uuid4().hex[:12]
+    if shared_secret:
+        env = {"DJANGO_SECRET_KEY": settings.SECRET_KEY, **env}
     environment = {
         **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "RABTA_TRUSTED_PROXIES"}},
         "DATABASE_URL": current_database_url(),
@@ -146,6 +160,8 @@ def web_server(run_id: str | None = None, **env: str) -> Iterator[str]:
         text=True,
         start_new_session=True,
     )
+    if pids is not None:
+        pids.append(process.pid)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -167,3 +183,72 @@ def web_server(run_id: str | None = None, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
+        if log is not None:
+            log.append(process.stdout.read())
+
+
+def production_session_cookie(user) -> str:
+    """A Cookie header signing ``user`` in to the production server (``web_server``), whose session cookie
+    is a ``__Host-`` cookie; the server must share this run's SECRET_KEY (``web_server(shared_secret=True)``)."""
+    from tests.sessions import session_cookie_value
+
+    return f"__Host-rabta-session={session_cookie_value(user)}"
+
+
+class RedisServer:
+    """A Redis of the test's own on a free port, which the test may stop, start again and pause."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            [
+                "/usr/bin/redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as probe:
+                probe.sendall(b"PING\r\n")
+                if probe.recv(7) == b"+PONG\r\n":
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def pause(self) -> None:
+        os.kill(self.process.pid, 19)  # SIGSTOP: connections stay open, nothing answers
+
+    def resume(self) -> None:
+        os.kill(self.process.pid, 18)  # SIGCONT
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                server.resume()
+        server.stop()

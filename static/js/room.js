@@ -1,12 +1,19 @@
 /* Session room client.
  *
  * - Every message gets its own id here (crypto.randomUUID) and waits in an
- *   outbox kept in localStorage until the server acknowledges it with the
- *   stored id, so a reload or a dropped link loses nothing; sending it again
- *   stores nothing twice (the server keys messages by this id).
- * - On every (re)connection the client asks for everything after the last
- *   stored id it holds, so messages missed while away arrive in order.
- * - Messages are drawn once per stored id: nothing is shown twice.
+ *   outbox kept in localStorage until the server acknowledges it, so a reload
+ *   or a dropped link loses nothing; sending it again stores nothing twice
+ *   (the server keys messages by this id).
+ * - The server numbers each room's messages 1, 2, 3… with no gaps. The client
+ *   keeps the highest number up to which it holds every message
+ *   ("contiguous") and asks for everything after it on every connection,
+ *   whenever it sees a gap (a number beyond contiguous + 1), every 20 s and
+ *   when the tab becomes visible. A catch-up that does not answer within 10 s
+ *   means a dead link: the socket is closed and opened again.
+ * - Messages are drawn once per number: nothing is shown twice.
+ * - Close codes decide what happens next: 4403 stops (not allowed here any
+ *   more), 4429 waits 30 s (too many tabs), anything else retries with
+ *   exponential backoff.
  * - Text is inserted as text; only http(s) links become anchors.
  */
 (function () {
@@ -34,9 +41,12 @@
   var notesDirty = false;
 
   var outboxKey = "rabta-room-outbox-" + bookingId + "-" + me;
-  var byId = new Map();
+  var bySeq = new Map();
   var byClientId = new Map();
-  var lastId = 0;
+  var contiguous = Number(text.lastSeq || 0);
+  var highest = contiguous;
+  var syncPending = false;
+  var syncTimer = null;
   var socket = null;
   var attempt = 0;
   var reconnectTimer = null;
@@ -132,16 +142,16 @@
     return item;
   }
 
-  function placeStored(item, id) {
-    item.dataset.id = String(id);
-    // Keep stored messages in id order, before any still pending.
+  function placeStored(item, seq) {
+    item.dataset.seq = String(seq);
+    // Keep stored messages in order, before any still pending.
     var next = null;
     for (var i = 0; i < list.children.length; i++) {
       var other = list.children[i];
       if (other === item) {
         continue;
       }
-      if (!other.dataset.id || Number(other.dataset.id) > id) {
+      if (!other.dataset.seq || Number(other.dataset.seq) > seq) {
         next = other;
         break;
       }
@@ -150,22 +160,54 @@
   }
 
   function showStored(message) {
-    if (byId.has(message.id)) {
+    var seq = Number(message.seq);
+    if (!seq || bySeq.has(seq) || seq <= contiguous) {
       return;
     }
     var item = byClientId.get(message.client_id);
-    if (item && !item.dataset.id) {
+    if (item && !item.dataset.seq) {
       var fresh = buildItem(message, false);
       list.replaceChild(fresh, item);
       item = fresh;
     } else {
       item = buildItem(message, false);
     }
-    byId.set(message.id, item);
+    bySeq.set(seq, item);
     byClientId.set(message.client_id, item);
-    placeStored(item, message.id);
-    lastId = Math.max(lastId, message.id);
+    placeStored(item, seq);
+    highest = Math.max(highest, seq);
+    while (bySeq.has(contiguous + 1)) {
+      contiguous += 1;
+    }
     list.scrollTop = list.scrollHeight;
+  }
+
+  // Ask for everything after the last unbroken number; one request at a time.
+  function requestSync() {
+    if (syncPending || !socket || socket.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    syncPending = true;
+    send({ type: "sync", after_seq: contiguous });
+    clearTimeout(syncTimer);
+    syncTimer = setTimeout(function () {
+      // No answer: the link is dead even if the socket does not know it yet.
+      syncPending = false;
+      if (socket) {
+        socket.close();
+      }
+    }, 10000);
+  }
+
+  function syncDone() {
+    syncPending = false;
+    clearTimeout(syncTimer);
+  }
+
+  function fillGaps() {
+    if (highest > contiguous) {
+      requestSync();
+    }
   }
 
   function showPending(entry) {
@@ -258,16 +300,19 @@
         break;
       case "message":
         showStored(data.message);
+        fillGaps();
         break;
       case "ack":
         outbox = outbox.filter(function (entry) { return entry.client_id !== data.client_id; });
         saveOutbox();
         showStored(data.message);
+        fillGaps();
         break;
       case "history":
+        syncDone();
         data.messages.forEach(showStored);
         if (data.more) {
-          send({ type: "sync", after: lastId });
+          requestSync();
         }
         break;
       case "presence":
@@ -297,11 +342,21 @@
         } else {
           setStatus(data.message);
         }
-        if (data.code === "rate_limited") {
+        if (data.code === "rate_limited" && data.client_id) {
           setTimeout(flushOutbox, 5000);
+        } else if (data.code === "rate_limited") {
+          syncDone();
+          setTimeout(requestSync, 5000);
+        } else if (data.code === "busy") {
+          setTimeout(flushOutbox, 2000);
         }
         break;
     }
+  }
+
+  function retry(delay) {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(connect, delay);
   }
 
   function connect() {
@@ -309,37 +364,49 @@
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + text.socket);
     socket.onopen = function () {
-      attempt = 0;
+      syncPending = false;
       setStatus(text.textConnected);
-      send({ type: "sync", after: lastId });
+      requestSync();
       flushOutbox();
     };
     socket.onmessage = function (event) {
       try {
         handle(JSON.parse(event.data));
       } catch (e) { /* a malformed frame is ignored */ }
+      if (attempt && socket.readyState === WebSocket.OPEN) {
+        attempt = 0; // a connection that talks is a good one: the next drop retries quickly
+      }
     };
     socket.onclose = function (event) {
+      syncDone();
       present.clear();
       renderPresence();
       if (event.code === 4403) {
-        setStatus(text.textOffline);
+        // Not allowed here any more (a cancelled session, a closed account): retrying would not help.
+        setStatus(text.textRefused);
         return;
       }
-      setStatus(navigator.onLine === false ? text.textOffline : text.textReconnecting);
+      if (event.code === 4429) {
+        setStatus(text.textTooMany);
+        retry(30000 * (0.75 + Math.random() / 2));
+        return;
+      }
+      if (navigator.onLine === false) {
+        setStatus(text.textOffline);
+      } else {
+        setStatus(event.code === 4503 ? text.textUnavailable : text.textReconnecting);
+      }
       // Exponential backoff with jitter, at most 15 s.
       var delay = Math.min(15000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
       attempt += 1;
-      reconnectTimer = setTimeout(connect, delay);
+      retry(delay);
     };
   }
 
   // Messages already on the page.
-  Array.prototype.forEach.call(list.querySelectorAll("li[data-id]"), function (item) {
-    var id = Number(item.dataset.id);
-    byId.set(id, item);
+  Array.prototype.forEach.call(list.querySelectorAll("li[data-seq]"), function (item) {
+    bySeq.set(Number(item.dataset.seq), item);
     byClientId.set(item.dataset.clientId, item);
-    lastId = Math.max(lastId, id);
   });
   list.scrollTop = list.scrollHeight;
   outbox.forEach(showPending);
@@ -384,7 +451,7 @@
   }
 
   window.addEventListener("online", function () {
-    if (!socket || socket.readyState === WebSocket.CLOSED) {
+    if ((!socket || socket.readyState === WebSocket.CLOSED) && statusEl.textContent !== text.textRefused) {
       attempt = 0;
       connect();
     }
@@ -397,14 +464,15 @@
   });
 
   // A broadcast lost inside the server side (a Redis restart, a full queue)
-  // leaves the socket open; asking now and then for anything newer than the
-  // last stored id closes such a gap without waiting for a reconnect.
-  setInterval(function () { send({ type: "sync", after: lastId }); }, 20000);
+  // leaves the socket open and no gap in sight when it was the last message;
+  // asking now and then closes such a gap, and proves the link is alive.
+  setInterval(requestSync, 20000);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
-      send({ type: "sync", after: lastId });
+      requestSync();
     }
   });
 
+  setStatus(text.textConnecting);
   connect();
 })();
