@@ -10,7 +10,7 @@
   request; the number of threads is ``WEB_THREADS``.
 - WebSocket connections go to the Channels routes, checked against
   ALLOWED_HOSTS (origin) and carrying the Django session, so consumers see
-  ``scope["user"]`` (loaded in the thread pool: ``network.realtime``).
+  ``scope["user"]`` (loaded lazily, inside the consumer's own database work: ``network.realtime``).
 """
 
 import os
@@ -28,11 +28,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from network.pagecache import PageFront  # noqa: E402
-from network.realtime import OffThreadAuthMiddleware  # noqa: E402
+from network.realtime import LazySessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": PageFront(WSGIMiddleware(django_wsgi_app, workers=int(os.environ.get("WEB_THREADS", "1")))),
-        "websocket": AllowedHostsOriginValidator(OffThreadAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(LazySessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -31,6 +31,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# The session cookie's name in production (a __Host- cookie, below); tools that sign members in to a
+# production server they start (manage.py bench_room, the tests) use it too.
+PRODUCTION_SESSION_COOKIE_NAME = "__Host-rabta-session"
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -406,7 +409,7 @@ if not DEBUG:
     LANGUAGE_COOKIE_SECURE = True
     # The __Host- prefix makes browsers refuse these cookies unless they come over HTTPS (or from
     # localhost), for this host only and the whole site: no subdomain can plant or read them.
-    SESSION_COOKIE_NAME = "__Host-rabta-session"
+    SESSION_COOKIE_NAME = PRODUCTION_SESSION_COOKIE_NAME
     CSRF_COOKIE_NAME = "__Host-rabta-csrf"
     LANGUAGE_COOKIE_NAME = "__Host-rabta-language"
 

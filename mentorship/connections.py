@@ -113,7 +113,7 @@ class RedisRegistry:
     """Every process's connections, in the Redis at ``REDIS_URL``."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        from redis.asyncio import Redis
+        from redis.asyncio import BlockingConnectionPool, Redis
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
         from redis.exceptions import ConnectionError as RedisConnectionError
@@ -121,13 +121,18 @@ class RedisRegistry:
 
         # One retry on a fresh connection: after a Redis restart the first call on a pooled
         # connection fails, and the second succeeds. A short timeout: a connect must not hang.
-        self.redis = Redis.from_url(
+        # A small pool that makes callers wait for a free connection: a burst of connects then shares
+        # a few connections instead of opening hundreds.
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=20,
+            timeout=2,
             socket_timeout=1,
             socket_connect_timeout=1,
             retry=Retry(NoBackoff(), 1),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
+        self.redis = Redis(connection_pool=pool)
         self.prefix = prefix
         self._claim = self.redis.register_script(CLAIM)
         self._renew = self.redis.register_script(RENEW)

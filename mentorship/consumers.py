@@ -91,8 +91,7 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
-        self.user = self.scope["user"]
-        self.user_id = self.user.pk
+        self.user = self.scope["user"]  # lazy: loaded in ``_access``, with the booking, in one thread hop
         self.booking_id = int(self.scope["url_route"]["kwargs"]["booking_id"])
         self.connection_id = self.channel_name or uuid.uuid4().hex
         self.group = group_name(self.booking_id)
@@ -329,11 +328,11 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
 
     # --- helpers ------------------------------------------------------------
 
-    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
+    async def send_json(self, content, close=False) -> None:
         # A frame for a socket that is already closing is dropped, not raised: the database has the
         # message and the client's catch-up brings it.
         with contextlib.suppress(Exception):
-            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+            await super().send_json(content, close=close)
 
     async def _publish(self, event: dict[str, Any], retry: bool = True) -> bool:
         """Tell the room; give up after the timeout (twice with ``retry``): catch-up covers a lost broadcast."""
@@ -369,7 +368,8 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
 
     @off_thread
     def _access(self) -> dict:
-        """Authorise and read what the welcome needs: one trip off the event loop, one query."""
+        """Load the member, authorise and read what the welcome needs: one trip off the event loop."""
+        self.user_id = self.user.pk
         booking, state = access_room(self.user, self.booking_id, related=("notes__updated_by__profile",))
         self._booking = booking
         me = booking.mentor.user if booking.mentor.user_id == self.user_id else booking.mentee

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
+from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
 CLOSE_DEACTIVATED = 4403
@@ -56,10 +57,15 @@ def off_thread(function):
     return DatabaseSyncToAsync(function, thread_sensitive=False)
 
 
-class OffThreadAuthMiddleware(BaseMiddleware):
-    """Channels' ``AuthMiddlewareStack`` in one step, in the thread pool: the session cookie, the session,
-    the user (Django's own ``auth.get_user``, so a changed password or a deactivated account signs out
-    here too). ``scope["session"]`` and ``scope["user"]`` are set before the consumer runs."""
+class LazySessionAuthMiddleware(BaseMiddleware):
+    """Channels' ``AuthMiddlewareStack``, without its two hops through Channels' one database thread.
+
+    ``scope["session"]`` is the session named by the cookie and ``scope["user"]`` a lazy object that
+    loads the member through Django's own ``auth.get_user`` (so a changed password or a deactivated
+    account signs out here too) the first time it is used. Consumers use it inside their own
+    ``off_thread`` calls, so a connection's session, member and access checks share one trip to the
+    thread pool.
+    """
 
     async def __call__(self, scope, receive, send):
         cookies = {}
@@ -67,14 +73,12 @@ class OffThreadAuthMiddleware(BaseMiddleware):
             if name == b"cookie":
                 cookies = parse_cookie(value.decode("latin1"))
                 break
-        try:
-            session, user = await _session_and_user(cookies.get(settings.SESSION_COOKIE_NAME))
-        except Exception:
-            # The session store (Redis, the database) is down: say "try again" in a way the client reads.
-            logging.getLogger(__name__).warning("WebSocket refused: the session could not be read", exc_info=True)
-            await refuse(receive, send, CLOSE_UNAVAILABLE)
-            return None
-        return await super().__call__({**scope, "session": session, "user": user}, receive, send)
+        session_key = cookies.get(settings.SESSION_COOKIE_NAME)
+        store = import_string(settings.SESSION_ENGINE).SessionStore(session_key)
+        user = SimpleLazyObject(
+            lambda: auth.get_user(SimpleNamespace(session=store)) if session_key else AnonymousUser()
+        )
+        return await super().__call__({**scope, "session": store, "user": user}, receive, send)
 
 
 async def refuse(receive, send, code: int) -> None:
@@ -86,12 +90,3 @@ async def refuse(receive, send, code: int) -> None:
     if message["type"] == "websocket.connect":
         await send({"type": "websocket.accept"})
         await send({"type": "websocket.close", "code": code})
-
-
-@off_thread
-def _session_and_user(session_key: str | None):
-    store = import_string(settings.SESSION_ENGINE).SessionStore(session_key)
-    if not session_key:
-        return store, AnonymousUser()
-    user = auth.get_user(SimpleNamespace(session=store))
-    return store, user

@@ -190,9 +190,11 @@ def web_server(
 def production_session_cookie(user) -> str:
     """A Cookie header signing ``user`` in to the production server (``web_server``), whose session cookie
     is a ``__Host-`` cookie; the server must share this run's SECRET_KEY (``web_server(shared_secret=True)``)."""
+    from django.conf import settings
+
     from tests.sessions import session_cookie_value
 
-    return f"__Host-rabta-session={session_cookie_value(user)}"
+    return f"{settings.PRODUCTION_SESSION_COOKIE_NAME}={session_cookie_value(user)}"
 
 
 class RedisServer:

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from mentorship.models import RoomMessage
+from mentorship.models import Booking, RoomMessage
 from tests.mentorship.factories import BookingFactory
 from tests.network.factories import ProfileFactory
 from tests.servers import asgi_server
@@ -68,7 +68,7 @@ def test_chat_survives_a_dropped_connection(browser: Browser):
         expect(founder_page.locator("#messages")).to_contain_text("consider a usage-based plan")
 
         # then: both see the same five messages, each exactly once, in the stored order
-        stored = list(RoomMessage.objects.filter(booking=booking).order_by("id").values_list("body", flat=True))
+        stored = list(RoomMessage.objects.filter(booking=booking).order_by("seq").values_list("body", flat=True))
         assert len(stored) == 5
         expect(mentor_page.locator("#messages .room-body")).to_have_count(5)
         expect(founder_page.locator("#messages .room-body")).to_have_count(5)
@@ -79,3 +79,24 @@ def test_chat_survives_a_dropped_connection(browser: Browser):
         founder_page.reload()
         expect(founder_page.locator("#connection-status")).to_have_text("Connected")
         assert bodies(founder_page) == stored
+
+
+def test_a_cancelled_session_tells_the_room_and_stops_reconnecting(browser: Browser):
+    start = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+    booking = BookingFactory(start=start, end=start + timedelta(hours=1))
+
+    with asgi_server() as base:
+        page = signed_in_page(browser, base, booking.mentee)
+        sockets: list = []
+        page.on("websocket", lambda socket: sockets.append(socket))
+        page.goto(f"{base}/sessions/{booking.pk}/room/")
+        expect(page.locator("#connection-status")).to_have_text("Connected")
+
+        # the booking is cancelled behind the room's back: the server's access sweep closes it in seconds
+        Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
+        expect(page.locator("#connection-status")).to_have_text(
+            "This room is closed to you now. Reload the page to see why.", timeout=10_000
+        )
+        # 4403 means stop: no new connection is tried
+        page.wait_for_timeout(3_000)
+        assert len(sockets) == 1

@@ -21,15 +21,17 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from mentorship.models import RoomMessage
+from mentorship.room_client import RoomClient
 from tests.asyncio_helpers import run_async
 from tests.mentorship.factories import BookingFactory
-from tests.room_client import RoomClient
 from tests.servers import production_session_cookie, redis_server, web_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 MESSAGES = 25
+# The goal on the 2-core development machine; the suite runs beside other work, so it allows a little more.
+BURST_SECONDS = 3
 
 
 @pytest.fixture
@@ -247,3 +249,22 @@ def test_a_members_connection_count_cannot_leak(booking, redis):
     assert locked_after < 10, "the check ran while the dead server's entries were still live"
     assert locked == 4429
     assert freed is None
+
+
+def test_a_burst_of_300_connections_to_one_process_is_accepted_within_3_seconds(redis):
+    """300 members (150 rooms) connect to one production server process at the same moment."""
+    from mentorship.management.commands.bench_room import burst, make_rooms
+
+    pairs = make_rooms(150)
+    cookies = [cookie for _booking, mentor, founder in pairs for cookie in (mentor, founder)]
+    bookings = [booking for booking, _mentor, _founder in pairs for _ in range(2)]
+    with web_server(shared_secret=True, REDIS_URL=redis.url, WEB_WORKERS="1") as base:
+        ws = base.replace("http://", "ws://")
+        # one connection first: the process has imported and connected everything, as a live one has
+        run_async(lambda: burst(lambda n: f"{ws}/ws/sessions/{bookings[n]}/room/", cookies[:1], base))
+        welcomed, seconds, errors = run_async(
+            lambda: burst(lambda n: f"{ws}/ws/sessions/{bookings[n]}/room/", cookies, base)
+        )
+
+    assert (welcomed, errors[:3]) == (300, [])
+    assert seconds < BURST_SECONDS, f"{seconds:.2f} s"

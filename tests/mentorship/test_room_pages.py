@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -123,3 +124,11 @@ def test_the_room_page_query_count_does_not_grow_with_history(client_for, bookin
         client.get(url)
 
     assert len(few) == len(many)
+
+
+def test_without_javascript_the_status_line_says_what_works(client_for, booking):
+    response = client_for(booking.mentee).get(f"/sessions/{booking.pk}/room/")
+    status = BeautifulSoup(response.content, "html.parser").find(id="connection-status")
+    assert status.get_text(strip=True) == (
+        "Live updates need JavaScript: send with the form below and reload the page to see new messages."
+    )

@@ -224,7 +224,10 @@ def measure(*, repeat: int = 30, warmup: int = 3, hops: int = 20) -> dict:
     session_type = SessionType.objects.select_related("mentor").get(mentor=mentor, title="Office hours")
     booking_id = longest["booking_id"]
     near_end = (
-        RoomMessage.objects.filter(booking_id=booking_id).order_by("-seq").values_list("seq", flat=True)[200:201].first()
+        RoomMessage.objects.filter(booking_id=booking_id)
+        .order_by("-seq")
+        .values_list("seq", flat=True)[200:201]
+        .first()
         or 0
     )
     upcoming = Booking.objects.filter(mentor=mentor, status="confirmed", start__gt=now)

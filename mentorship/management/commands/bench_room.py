@@ -82,6 +82,89 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+# --- Data ----------------------------------------------------------------------
+
+
+def make_rooms(count: int) -> list[tuple[int, str, str]]:
+    """``count`` open rooms (confirmed bookings starting in five minutes), each with its two members
+    signed in: (booking id, mentor's Cookie header, founder's Cookie header) for a production server."""
+    clean_up()
+    password = "!"  # noqa: S105 - an unusable password: bench members sign in by session only
+    User.objects.bulk_create([User(email=f"bench-{n}@{BENCH_DOMAIN}", password=password) for n in range(2 * count)])
+    users = list(User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}").order_by("pk"))
+    Profile.objects.bulk_create([Profile(user=u, display_name=f"Bench {u.pk}") for u in users])
+    Mentor.objects.bulk_create([Mentor(user=u, timezone="UTC", status=Mentor.Status.APPROVED) for u in users[::2]])
+    mentors = list(Mentor.objects.filter(user__email__endswith=f"@{BENCH_DOMAIN}").order_by("user_id"))
+    SessionType.objects.bulk_create([SessionType(mentor=m, title="Bench") for m in mentors])
+    types = list(SessionType.objects.filter(mentor__in=mentors).order_by("mentor__user_id"))
+    start = timezone.now() + timedelta(minutes=5)
+    Booking.objects.bulk_create(
+        [
+            Booking(
+                mentor=m,
+                mentee=users[2 * n + 1],
+                session_type=t,
+                start=start,
+                end=start + timedelta(hours=2),
+                status=Booking.Status.CONFIRMED,
+                agenda="bench",
+            )
+            for n, (m, t) in enumerate(zip(mentors, types, strict=True))
+        ]
+    )
+    bookings = list(Booking.objects.filter(mentor__in=mentors).select_related("mentor").order_by("mentor__user_id"))
+    by_user = {u.pk: u for u in users}
+    return [
+        (booking.pk, _cookie(by_user[booking.mentor.user_id]), _cookie(by_user[booking.mentee_id]))
+        for booking in bookings
+    ]
+
+
+def _cookie(user: User) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.PRODUCTION_SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def clean_up() -> None:
+    users = User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
+    RoomMessage.objects.filter(booking__mentee__in=users).delete()
+    Booking.objects.filter(mentee__in=users).delete()
+    SessionType.objects.filter(mentor__user__in=users).delete()
+    Mentor.objects.filter(user__in=users).delete()
+    users.delete()
+
+
+async def burst(url_of, cookies: list[str], origin: str) -> tuple[int, float, list[str]]:
+    """Open one connection per cookie all at once; (welcomed, seconds until the last welcome, errors)."""
+    from websockets.asyncio.client import connect
+
+    errors: list[str] = []
+    sockets = []
+
+    async def one(n: int, cookie: str) -> float | None:
+        try:
+            ws = await connect(url_of(n), additional_headers={"Cookie": cookie}, origin=origin, open_timeout=30)
+            sockets.append(ws)
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            if frame.get("type") == "welcome":
+                return time.perf_counter()
+            errors.append(repr(frame))
+        except Exception as error:
+            errors.append(repr(error))
+        return None
+
+    started = time.perf_counter()
+    done = await asyncio.gather(*(one(n, cookie) for n, cookie in enumerate(cookies)))
+    welcomed = [at for at in done if at is not None]
+    seconds = (max(welcomed) - started) if welcomed else float("nan")
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return len(welcomed), seconds, errors
+
+
 # --- Clients -------------------------------------------------------------------
 
 
@@ -177,71 +260,13 @@ class Command(BaseCommand):
             f"database {connection.vendor}, layer {settings.CHANNEL_LAYERS['default']['BACKEND']}, "
             f"{processes} {server} process(es), {os.cpu_count()} cores"
         )
-        pairs = self._make_rooms(max(rooms, 1))
+        pairs = make_rooms(max(rooms, 1))
         try:
             self._run(pairs, rooms, seconds, processes, pair_messages)
         finally:
-            self._clean_up()
+            clean_up()
 
     # --- data ----------------------------------------------------------------
-
-    def _make_rooms(self, count: int) -> list[tuple[int, str, str]]:
-        self._clean_up()
-        password = "!"  # noqa: S105 - an unusable password: bench members sign in by session only
-        users = User.objects.bulk_create(
-            [User(email=f"bench-{n}@{BENCH_DOMAIN}", password=password) for n in range(2 * count)]
-        )
-        users = list(User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}").order_by("pk"))
-        Profile.objects.bulk_create([Profile(user=u, display_name=f"Bench {u.pk}") for u in users])
-        mentors = Mentor.objects.bulk_create(
-            [Mentor(user=u, timezone="UTC", status=Mentor.Status.APPROVED) for u in users[::2]]
-        )
-        mentors = list(Mentor.objects.filter(user__email__endswith=f"@{BENCH_DOMAIN}").order_by("user_id"))
-        types = SessionType.objects.bulk_create([SessionType(mentor=m, title="Bench") for m in mentors])
-        types = list(SessionType.objects.filter(mentor__in=mentors).order_by("mentor__user_id"))
-        start = timezone.now() + timedelta(minutes=5)
-        Booking.objects.bulk_create(
-            [
-                Booking(
-                    mentor=m,
-                    mentee=users[2 * n + 1],
-                    session_type=t,
-                    start=start,
-                    end=start + timedelta(hours=2),
-                    status=Booking.Status.CONFIRMED,
-                    agenda="bench",
-                )
-                for n, (m, t) in enumerate(zip(mentors, types, strict=True))
-            ]
-        )
-        bookings = list(Booking.objects.filter(mentor__in=mentors).select_related("mentor").order_by("mentor__user_id"))
-        by_user = {u.pk: u for u in users}
-        pairs = []
-        for booking in bookings:
-            pairs.append(
-                (
-                    booking.pk,
-                    self._cookie(by_user[booking.mentor.user_id]),
-                    self._cookie(by_user[booking.mentee_id]),
-                )
-            )
-        return pairs
-
-    def _cookie(self, user: User) -> str:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-    def _clean_up(self) -> None:
-        users = User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
-        RoomMessage.objects.filter(booking__mentee__in=users).delete()
-        Booking.objects.filter(mentee__in=users).delete()
-        SessionType.objects.filter(mentor__user__in=users).delete()
-        Mentor.objects.filter(user__in=users).delete()
-        users.delete()
 
     # --- runs ----------------------------------------------------------------
 

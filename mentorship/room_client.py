@@ -1,4 +1,5 @@
-"""A session room client that follows the protocol as ``static/js/room.js`` does, for fault tests.
+"""A Python client of the session room's protocol (docs/session-room.md), following it as
+``static/js/room.js`` does: for the fault tests and ``manage.py bench_room``.
 
 It keeps an outbox until each message is acknowledged, holds messages by
 sequence number, keeps the highest unbroken number (``contiguous``), asks for
