@@ -490,9 +490,11 @@ RABTA = {
     "ROOM_HEARTBEAT_SECONDS": float(os.environ.get("RABTA_ROOM_HEARTBEAT_SECONDS", "15")),
     # How often each server process re-checks every open room connection's access in the database.
     "ROOM_ACCESS_SWEEP_SECONDS": float(os.environ.get("RABTA_ROOM_ACCESS_SWEEP_SECONDS", "3")),
-    # How long a broadcast through the channel layer may take before the room goes on without it
-    # (clients catch up from the database).
-    "ROOM_PUBLISH_TIMEOUT_SECONDS": 1.0,
+    # How long a broadcast through the channel layer (or a connect's step in Redis) may take before
+    # the room goes on without it (clients catch up from the database) or refuses the connect (4503).
+    # Generous on purpose: under load a queue drains if it is waited for; cancelling and retrying
+    # only makes it longer.
+    "ROOM_PUBLISH_TIMEOUT_SECONDS": float(os.environ.get("RABTA_ROOM_PUBLISH_TIMEOUT_SECONDS", "5")),
 }
 
 # Logs: one JSON object per line in production (plain text while developing), every line with the id

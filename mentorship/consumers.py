@@ -340,7 +340,12 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
             try:
                 await asyncio.wait_for(self.channel_layer.group_send(self.group, event), _publish_timeout())
                 return True
+            except TimeoutError:
+                # Redis does not answer (paused, overloaded): trying again would only lengthen the queue.
+                logger.warning("Session room %s: broadcasting %s timed out", self.booking_id, event["type"])
+                return False
             except Exception:
+                # A connection that died with a Redis restart fails once; the retry takes a fresh one.
                 if attempt or not retry:
                     logger.warning(
                         "Session room %s: could not broadcast %s", self.booking_id, event["type"], exc_info=True

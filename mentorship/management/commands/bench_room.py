@@ -249,10 +249,23 @@ class Command(BaseCommand):
             "--server",
             choices=["daphne", "uvicorn"],
             default="uvicorn",
-            help="daphne: one process per port; uvicorn: --workers processes on one port",
+            help="daphne: one process per port; uvicorn: the production server (bin/web), --processes workers",
         )
+        parser.add_argument("--burst", type=int, default=300, help="connections opened at once to one process")
+        parser.add_argument("--restart-rooms", type=int, default=20, help="rooms talking across a Redis restart")
 
-    def handle(self, *args, rooms: int, seconds: int, processes: int, pair_messages: int, server: str, **options):
+    def handle(
+        self,
+        *args,
+        rooms: int,
+        seconds: int,
+        processes: int,
+        pair_messages: int,
+        server: str,
+        burst: int,
+        restart_rooms: int,
+        **options,
+    ):
         self.server = server
         if not settings.REDIS_URL and processes > 1:
             raise CommandError("Several processes share rooms through Redis: set REDIS_URL.")
@@ -260,9 +273,13 @@ class Command(BaseCommand):
             f"database {connection.vendor}, layer {settings.CHANNEL_LAYERS['default']['BACKEND']}, "
             f"{processes} {server} process(es), {os.cpu_count()} cores"
         )
-        pairs = make_rooms(max(rooms, 1))
+        pairs = make_rooms(max(rooms, (burst + 1) // 2, restart_rooms, 1))
         try:
             self._run(pairs, rooms, seconds, processes, pair_messages)
+            if burst:
+                self._burst(pairs, burst)
+            if restart_rooms:
+                self._restart(pairs[:restart_rooms], processes)
         finally:
             clean_up()
 
@@ -284,6 +301,7 @@ class Command(BaseCommand):
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # the sessions made here must verify there
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
             "LOG_LEVEL": "WARNING",
             "RABTA_ROOM_MESSAGES_PER_10_SECONDS": "100000",
         }
@@ -295,13 +313,8 @@ class Command(BaseCommand):
             ]
         else:
             ports = [free_port()]
-            commands = [
-                [
-                    sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-                    "--port", str(ports[0]), "--workers", str(processes), "--loop", "uvloop", "--ws", "websockets",
-                    "--no-access-log", "--log-level", "warning",
-                ]
-            ]  # fmt: skip
+            commands = [[str(ROOT / "bin" / "web")]]
+            env.update({"HOST": "127.0.0.1", "PORT": str(ports[0]), "WEB_WORKERS": str(processes)})
         servers = [
             subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
             for command in commands
@@ -347,6 +360,135 @@ class Command(BaseCommand):
                     server.wait(timeout=10)
             relay.terminate()
             relay.wait(timeout=10)
+
+    def _server_env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "LOG_LEVEL": "WARNING",
+            "HOST": "127.0.0.1",
+            **extra,
+        }
+
+    @contextlib.contextmanager
+    def _web(self, **extra: str):
+        port = free_port()
+        server = subprocess.Popen(  # noqa: S603 - a fixed command line
+            [str(ROOT / "bin" / "web")],
+            cwd=ROOT,
+            env=self._server_env(PORT=str(port), **extra),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            wait_for_port(port)
+            time.sleep(2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            os.killpg(server.pid, 15)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=10)
+
+    def _burst(self, pairs, count: int) -> None:
+        cookies = [cookie for _booking, mentor, founder in pairs for cookie in (mentor, founder)][:count]
+        bookings = [booking for booking, _mentor, _founder in pairs for _ in range(2)][:count]
+        with self._web(WEB_WORKERS="1") as base:
+            ws = base.replace("http://", "ws://")
+
+            def url_of(n):
+                return f"{ws}/ws/sessions/{bookings[n]}/room/"
+
+            asyncio.run(burst(url_of, cookies[:1], base))  # the process has connected to everything once
+            welcomed, seconds, errors = asyncio.run(burst(url_of, cookies, base))
+        self.stdout.write(
+            f"Rabta room, burst of {count} connections to one process: {welcomed} accepted in {seconds:.2f} s"
+            + (f"; {len(errors)} failed, e.g. {errors[0]}" if errors else "")
+        )
+
+    def _restart(self, pairs, processes: int) -> None:
+        """Rooms talk through a Redis restart (a Redis of this run's own); count lost and duplicated."""
+        from mentorship.room_client import RoomClient
+
+        port = free_port()
+
+        def redis_up():
+            process = subprocess.Popen(  # noqa: S603 - a fixed command line
+                [
+                    "/usr/bin/redis-server",
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            wait_for_port(port)
+            return process
+
+        redis = redis_up()
+        url = f"redis://127.0.0.1:{port}/0"
+        try:
+            with self._web(WEB_WORKERS=str(processes), REDIS_URL=url, RABTA_ROOM_MESSAGES_PER_10_SECONDS="20") as base:
+
+                async def scenario():
+                    nonlocal redis
+                    clients = [
+                        RoomClient(base, booking, cookie, sync_timeout=3).start()
+                        for booking, mentor, founder in pairs
+                        for cookie in (mentor, founder)
+                    ]
+                    for client in clients:
+                        await client.wait_until(client.connected.is_set, 30)
+
+                    async def talk(client, name):
+                        for n in range(15):
+                            await client.send_message(f"{name} {n}")
+                            await asyncio.sleep(0.6)
+
+                    async def restart():
+                        nonlocal redis
+                        await asyncio.sleep(3)
+                        redis.kill()
+                        redis.wait()
+                        await asyncio.sleep(1)
+                        redis = redis_up()
+
+                    await asyncio.gather(*(talk(c, f"c{n}") for n, c in enumerate(clients)), restart())
+                    await asyncio.sleep(1)
+                    for client in clients:
+                        await client.wait_until(lambda c=client: not c.outbox, 30)
+                    for n in range(0, len(clients), 2):
+                        a, b = clients[n], clients[n + 1]
+                        await a.wait_until(lambda a=a, b=b: a.contiguous == b.contiguous == 30, 30)
+                    for client in clients:
+                        await client.stop()
+                    return clients
+
+                clients = asyncio.run(scenario())
+        finally:
+            redis.kill()
+        lost = doubled = frames_twice = dropped = 0
+        for n, (booking, _mentor, _founder) in enumerate(pairs):
+            stored = list(RoomMessage.objects.filter(booking_id=booking).order_by("seq").values_list("body", flat=True))
+            doubled += len(stored) - len(set(stored))
+            for client in clients[2 * n : 2 * n + 2]:
+                lost += len(set(stored) - set(client.bodies()))
+                frames_twice += sum(1 for seen in client.frames_seen.values() if seen > 1)
+                dropped += client.connections - 1
+        sent = 30 * len(pairs)
+        self.stdout.write(
+            f"Rabta room, Redis restarted while {2 * len(pairs)} clients talk ({sent} messages): "
+            f"lost {lost}, stored twice {doubled}, seen twice and drawn once {frames_twice}, "
+            f"sockets reconnected {dropped}"
+        )
 
     async def _pair(self, urls, origin_of, pair, count: int, authenticated: bool):
         from websockets.asyncio.client import connect
