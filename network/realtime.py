@@ -10,16 +10,17 @@ relay anything (see ``mentorship.consumers``), so a lost message costs at most a
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from types import SimpleNamespace
 
-from asgiref.sync import async_to_sync
-from channels.db import DatabaseSyncToAsync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from channels.middleware import BaseMiddleware
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
+from django.db import close_old_connections
 from django.http.cookie import parse_cookie
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
@@ -51,10 +52,23 @@ def off_thread(function):
     Channels' default (thread-sensitive) runs every consumer's database work in
     a single thread per process; a burst of hundreds of connects then queues
     behind it and handshakes time out. Each call wrapped here is a complete unit
-    (its own queries, its own transaction), so it may run in any thread;
-    ``DatabaseSyncToAsync`` closes stale connections around it.
+    (its own queries, its own transaction), so it may run in any thread.
+
+    Stale connections are closed inside the call itself, not around it as
+    ``DatabaseSyncToAsync`` does: asgiref runs the function in the caller's
+    context, whose view of Django's per-thread connections is not the one
+    outside it, and a connection opened inside was never returned to the pool.
     """
-    return DatabaseSyncToAsync(function, thread_sensitive=False)
+
+    @functools.wraps(function)
+    def closing_connections(*args, **kwargs):
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return SyncToAsync(closing_connections, thread_sensitive=False)
 
 
 class LazySessionAuthMiddleware(BaseMiddleware):

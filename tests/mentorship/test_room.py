@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from config.asgi import application
@@ -42,7 +44,9 @@ async def joined(booking_id: int, cookie: bytes) -> WebsocketCommunicator:
     comm = communicator(booking_id, cookie)
     connected, _ = await comm.connect(timeout=CONNECT_TIMEOUT)
     assert connected
-    welcome = await comm.receive_json_from(timeout=CONNECT_TIMEOUT)
+    frame = await comm.receive_output(timeout=CONNECT_TIMEOUT)
+    assert frame["type"] == "websocket.send", f"refused: {frame}"
+    welcome = json.loads(frame["text"])
     assert welcome["type"] == "welcome"
     return comm
 
@@ -383,3 +387,18 @@ def test_a_stale_notes_save_is_refused_and_shown(booking, cookies):
     assert nothing_for_mentee == []
     notes = SessionNotes.objects.get(booking=booking)
     assert (notes.text, notes.version, notes.updated_by_id) == ("1. Pricing tiers", 1, booking.mentee_id)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the connection pool is PostgreSQL's")
+def test_connections_give_their_database_connection_back_to_the_pool(booking, cookies):
+    # more connects than the pool holds, each in its own event loop and worker threads
+    for _ in range(settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"] + 2):
+
+        async def scenario():
+            comm = await joined(booking.pk, cookies["mentee"])
+            await comm.disconnect()
+
+        run_async(scenario)
+    stats = connection.pool.get_stats()
+    # the only connection out of the pool is this test's own
+    assert stats["pool_size"] - stats["pool_available"] == 1, stats
