@@ -448,6 +448,9 @@ WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.StoryImageForm"
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# Editors' pictures are their profile photos (cms/wagtail_hooks.py) or Wagtail's default: no
+# address is sent to Gravatar, and the admin loads no image from another origin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 RABTA = {
     # An introduction request left unanswered this long expires.
