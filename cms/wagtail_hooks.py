@@ -1,10 +1,14 @@
-"""Wagtail admin hooks: members appear with their own photo, never one fetched from Gravatar."""
+"""Wagtail admin hooks: members appear with their own photo, never one fetched from Gravatar; the
+admin's scripts may create styles under its Content-Security-Policy (cms/admin_csp.py)."""
 
 from __future__ import annotations
 
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import format_html
 from wagtail import hooks
 
+from cms.templatetags.editors_csp import editors_nonce_attr
 from network.models import Profile
 
 
@@ -18,3 +22,8 @@ def member_photo_avatar(user, size: int) -> str | None:
         return None
     return reverse("network:member-photo", args=[user.pk])
 
+
+@hooks.register("insert_global_admin_js")
+def editors_style_nonce() -> str:
+    """First of the admin's own scripts: styles that Wagtail's scripts create get the nonce."""
+    return format_html('<script src="{}" {}></script>', static("js/editors_csp.js"), editors_nonce_attr())
