@@ -7,7 +7,9 @@ class CmsConfig(AppConfig):
     verbose_name = _("Stories and impact")
 
     def ready(self) -> None:
-        from cms import stories
+        from cms import admin_csp, stories
+
+        admin_csp.install()
         from investments.signals import milestone_verified, pitch_closed
         from mentorship.signals import session_featurable
         from network.signals import export_verified

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Form widgets render through the site's template tree (FORM_RENDERER), so it may override one.
+    "django.forms",
     "channels",
     "django_htmx",
     "django_ratelimit",
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # The Wagtail admin's policy: the site's, plus a nonce for Wagtail's own inline scripts.
+    "cms.admin_csp.EditorsCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "network.middleware.SessionMFAMiddleware",
     "network.middleware.MemberTimezoneMiddleware",
@@ -136,6 +140,8 @@ TEMPLATES = [
         },
     }
 ]
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data stores -----------------------------------------------------------
 
@@ -393,6 +399,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+# Under /editors/ only (cms/admin_csp.py): Wagtail writes a short inline script after each date
+# picker and chooser to start it, and its rich text editor creates <style> elements; those, and
+# only those, carry this request's nonce. Injected markup has none.
+EDITORS_CSP = {**SECURE_CSP, "script-src": [CSP.SELF, CSP.NONCE], "style-src": [CSP.SELF, CSP.NONCE]}
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -451,6 +461,9 @@ WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.StoryImageForm"
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# Editors' pictures are their profile photos (cms/wagtail_hooks.py) or Wagtail's default: no
+# address is sent to Gravatar, and the admin loads no image from another origin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 RABTA = {
     # An introduction request left unanswered this long expires.

@@ -78,6 +78,13 @@ class User(AbstractUser):
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
 
+    def get_full_name(self) -> str:
+        # Wagtail's admin and Django's name people by this; there are no first and last names.
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         """The name others see: "a former member" once the account is deactivated or deleted.

@@ -7,10 +7,14 @@ for these tests only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
+
+from tests.e2e.seams import PHONE, Seams
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -44,7 +48,41 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
-def _short_timeouts(page):
-    # A journey step that has not happened within 10 s will not happen.
-    page.set_default_timeout(10_000)
-    page.set_default_navigation_timeout(15_000)
+def seams(browser, monkeypatch) -> Iterator[Seams]:
+    """Every context the journey opens is watched (tests/e2e/seams.py) and opens at a phone's width
+    unless the journey asks for another; a journey a person would have seen go wrong fails."""
+    watcher = Seams()
+    new_context = browser.new_context
+
+    def watched_context(**kwargs):
+        kwargs.setdefault("viewport", PHONE)
+        context = new_context(**kwargs)
+        watcher.watch(context)
+        return context
+
+    def watched_page(**kwargs):
+        # Browser.new_page's page owns its context: closing the page closes it.
+        context = watched_context(**kwargs)
+        page = context.new_page()
+        page.on("close", lambda _: context.close())
+        return page
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    monkeypatch.setattr(browser, "new_page", watched_page)
+    yield watcher
+    for context in watcher.contexts:
+        # pytest-playwright has closed its own by now; closing one twice is refused.
+        with contextlib.suppress(Exception):
+            context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    # After the journey's own steps and before any teardown closes its pages: a failure of the
+    # test itself, not an error in a fixture.
+    result = yield
+    watcher = item.funcargs.get("seams")
+    if watcher is not None:
+        watcher.check_open_pages()
+        assert not watcher.problems(), watcher.report()
+    return result

@@ -37,7 +37,7 @@ def confirm_password(page) -> None:
     page.get_by_role("button", name="Confirm").click()
 
 
-def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server, tmp_path, settings):
+def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server, tmp_path, settings, seams):
     # given: an endorsed pitch live in the deal room, the terms, and a member who applied to invest
     settings.STORAGES = {
         **settings.STORAGES,
@@ -72,7 +72,8 @@ def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server,
     confirm_password(staff_page)
     expect(staff_page.get_by_text("Approved", exact=True)).to_be_visible()
 
-    # then: the investor is told what is still missing
+    # then: the investor is told what is still missing (the deal room answers 403 until then)
+    seams.expect_status("/deals/", 403)
     angel_page = signed_in_page(browser, base, angel)
     angel_page.goto(f"{base}/deals/")
     expect(angel_page.get_by_text("Turn on two-factor authentication for your account.")).to_be_visible()
