@@ -1,0 +1,103 @@
+"""Hostile input answers 4xx, never 5xx: the reproductions of the fuzz run's findings.
+
+- NUL bytes (PostgreSQL refuses them in text: DataError), lone surrogates and bytes that are not
+  UTF-8, in the path, the query string or a form: 400 from ``network.middleware.BadInputMiddleware``.
+- Ids past 64 bits in a URL (SQLite's driver raises OverflowError on them): 404 by routing, through
+  the ``id`` path converter (``network.converters``).
+- Slot tokens far in the past or the future (datetime arithmetic overflows): 404 by routing, through
+  the ``slot`` path converter.
+- Ids past 64 bits in a form or a filter: an invalid choice, through the lookups of
+  ``network.lookups`` (every query on an integer column, whoever builds it).
+
+Each runs on SQLite and on PostgreSQL (the suite runs on both). The sweep over every URL is
+tests/test_fuzz.py.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorship.models import Booking
+from tests.mentorship.factories import BookingFactory, SessionTypeFactory
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9223372036854775808"  # 2**63: one past the largest 64-bit integer
+HUGER = "99999999999999999999"
+
+
+def _client(client_for, user):
+    return client_for(user, raise_request_exception=False)
+
+
+# --- Ids past 64 bits in a URL ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [HUGE, HUGER, "0" * 30 + "1"])
+def test_a_member_id_past_64_bits_is_not_found(client_for, member, value):
+    response = _client(client_for, member).get(f"/members/{value}/")
+
+    assert response.status_code == 404
+
+
+def test_the_largest_64_bit_id_is_an_ordinary_miss(client_for, member):
+    response = _client(client_for, member).get("/members/9223372036854775807/")
+
+    assert response.status_code == 404
+
+
+def test_ids_in_urls_reverse_as_before(member):
+    assert reverse("network:member-detail", args=[member.pk]) == f"/members/{member.pk}/"
+    assert reverse("network:member-detail", kwargs={"user_id": 42}) == "/members/42/"
+
+
+# --- Slot tokens far from now -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", ["99991231T2359Z", "00010101T0000Z", "19700101T0000Z", "21010101T0000Z"])
+def test_a_booking_page_for_an_extreme_slot_is_not_found(client_for, member, token):
+    # given
+    session_type = SessionTypeFactory()
+    url = f"/mentors/{session_type.mentor.pk}/book/{session_type.pk}/{token}/"
+
+    # when
+    get = _client(client_for, member).get(url)
+    post = _client(client_for, member).post(url, {"agenda": "We would like advice on pricing in the US."})
+
+    # then
+    assert get.status_code == post.status_code == 404
+    assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("token", ["99991231T2359Z", "00010101T0000Z"])
+def test_moving_a_session_to_an_extreme_slot_is_not_found(client_for, token):
+    # given
+    booking = BookingFactory()
+    before = Booking.objects.values_list("pk", "start", "status").get()
+
+    # when
+    get = _client(client_for, booking.mentee).get(f"/sessions/{booking.pk}/move/{token}/")
+    post = _client(client_for, booking.mentee).post(f"/sessions/{booking.pk}/move/{token}/")
+
+    # then
+    assert get.status_code == post.status_code == 404
+    assert list(Booking.objects.values_list("pk", "start", "status")) == [before]
+
+
+def test_a_slot_token_round_trips(member):
+    from mentorship.views import START_FORMAT
+
+    moment = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    token = moment.strftime(START_FORMAT)
+
+    assert reverse("mentorship:booking-reschedule", args=[7, moment]) == f"/sessions/7/move/{token}/"
+    assert reverse("mentorship:booking-reschedule", args=[7, token]) == f"/sessions/7/move/{token}/"
+
+
+def test_a_post_to_a_story_is_not_allowed_and_to_no_page_not_found(client):
+    assert client.post("/stories/").status_code == 405
+    assert client.post("/no-such-page/").status_code == 404
