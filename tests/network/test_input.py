@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorship.models import Booking
+from network.models import Profile, Sector
 from tests.mentorship.factories import BookingFactory, SessionTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,49 @@ def test_a_slot_token_round_trips(member):
 def test_a_post_to_a_story_is_not_allowed_and_to_no_page_not_found(client):
     assert client.post("/stories/").status_code == 405
     assert client.post("/no-such-page/").status_code == 404
+
+
+# --- Ids past 64 bits in a form or a filter -----------------------------------------------
+
+
+def test_a_sector_id_past_64_bits_in_the_profile_form_is_an_invalid_choice(client_for, member):
+    # given
+    sector = Sector.objects.order_by("pk").first()
+    before = list(Profile.objects.filter(user=member).values_list("display_name", "headline"))
+
+    # when
+    response = _client(client_for, member).post(
+        reverse("network:profile-edit"), {"display_name": "Changed", "sectors": [str(sector.pk), HUGER]}
+    )
+
+    # then
+    assert response.status_code == 200
+    assert f"Select a valid choice. {HUGER} is not one of the available choices." in response.content.decode()
+    assert list(Profile.objects.filter(user=member).values_list("display_name", "headline")) == before
+
+
+@pytest.mark.parametrize("value", [HUGE, HUGER, f"-{HUGER}"])
+def test_integer_lookups_past_64_bits_match_nothing(member, value):
+    from network.models import User
+
+    assert list(User.objects.filter(pk__in=[member.pk, value])) == [member]
+    assert not User.objects.filter(pk__in=[value]).exists()
+    assert not Profile.objects.filter(user_id=value).exists()
+    assert not Profile.objects.filter(user=value).exists()
+    assert not Profile.objects.filter(user__in=[value]).exists()
+    assert not Profile.objects.filter(sectors=value).exists()
+
+
+def test_integer_range_lookups_past_64_bits_match_everything_or_nothing(member):
+    from network.models import User
+
+    assert Profile.objects.filter(user_id__lt=HUGER).count() == 1
+    assert Profile.objects.filter(user_id__gt=HUGER).count() == 0
+    assert Profile.objects.filter(user__gte=f"-{HUGER}").count() == 1
+    assert User.objects.filter(pk__lte=f"-{HUGER}").count() == 0
+
+
+def test_a_page_number_past_64_bits_gives_the_last_page(client_for, member):
+    response = _client(client_for, member).get(f"/exports/?page={HUGER}")
+
+    assert response.status_code == 200
