@@ -15,13 +15,14 @@ tests/test_fuzz.py.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorship.models import Booking
+from mentorship.models import Booking, RoomMessage
 from network.models import Profile, Sector
 from tests.mentorship.factories import BookingFactory, SessionTypeFactory
 
@@ -33,6 +34,87 @@ HUGER = "99999999999999999999"
 
 def _client(client_for, user):
     return client_for(user, raise_request_exception=False)
+
+
+# --- NUL bytes, surrogates, bytes that are not UTF-8 ---------------------------------------
+
+
+def test_a_nul_byte_in_the_calendar_feed_path_is_a_bad_request_for_a_visitor(client):
+    # when
+    response = client.get("/calendar/%00.ics")
+
+    # then
+    assert response.status_code == 400
+    assert response["X-Content-Type-Options"] == "nosniff"  # the security headers are kept
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=a%00b", "%00=x", "kind=%00", "q=%ff", "q=%ed%b3%bf"])
+def test_a_nul_byte_or_broken_utf8_in_the_story_search_is_a_bad_request(client, query):
+    response = client.get(f"/stories/?{query}")
+
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+
+
+def test_an_ordinary_story_search_still_works(client):
+    response = client.get("/stories/?q=export")
+
+    assert response.status_code == 200
+
+
+def test_a_path_that_is_not_utf8_is_a_bad_request(client):
+    # A WSGI server passes the path's bytes as they came, one character a byte: here 0xFF.
+    response = client.get("/members/\xff/")
+
+    assert response.status_code == 400
+
+
+def test_a_room_message_with_a_nul_byte_is_refused_and_nothing_is_stored(client_for):
+    # given: a session on now, its room open
+    start = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+    booking = BookingFactory(start=start, end=start + timedelta(hours=1))
+    client = _client(client_for, booking.mentee)
+
+    # when: sent without JavaScript (the form posts to the server)
+    response = client.post(
+        reverse("mentorship:booking-room-message", args=[booking.pk]),
+        {"client_id": str(uuid.uuid4()), "body": "hello\x00world"},
+    )
+
+    # then
+    assert response.status_code == 400
+    assert RoomMessage.objects.count() == 0
+
+
+def test_a_nul_byte_in_a_form_field_name_is_a_bad_request(client_for, member):
+    response = _client(client_for, member).post(reverse("network:profile-edit"), {"display_name\x00": "x"})
+
+    assert response.status_code == 400
+
+
+def test_a_nul_byte_in_an_uploaded_file_field_name_is_a_bad_request(client_for, member):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("photo.png", b"not read", content_type="image/png")
+    response = _client(client_for, member).post(reverse("network:profile-edit"), {"photo\x00": upload})
+
+    assert response.status_code == 400
+
+
+def test_a_nul_byte_in_a_json_body_is_a_bad_request(client_for, member):
+    response = _client(client_for, member).post(
+        reverse("network:profile-edit"), '{"display_name": "a\\u0000b"}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+
+
+def test_a_lone_surrogate_in_a_json_body_is_a_bad_request(client_for, member):
+    response = _client(client_for, member).post(
+        reverse("network:profile-edit"), '{"display_name": "a\\udcffb"}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
 
 
 # --- Ids past 64 bits in a URL ------------------------------------------------------------
@@ -99,11 +181,6 @@ def test_a_slot_token_round_trips(member):
     assert reverse("mentorship:booking-reschedule", args=[7, token]) == f"/sessions/7/move/{token}/"
 
 
-def test_a_post_to_a_story_is_not_allowed_and_to_no_page_not_found(client):
-    assert client.post("/stories/").status_code == 405
-    assert client.post("/no-such-page/").status_code == 404
-
-
 # --- Ids past 64 bits in a form or a filter -----------------------------------------------
 
 
@@ -148,3 +225,17 @@ def test_a_page_number_past_64_bits_gives_the_last_page(client_for, member):
     response = _client(client_for, member).get(f"/exports/?page={HUGER}")
 
     assert response.status_code == 200
+
+
+def test_a_keyset_cursor_with_a_nul_byte_or_a_huge_id_gives_the_first_page(client_for, member):
+    from network.keyset import encode_cursor
+
+    client = _client(client_for, member)
+    for cursor in (encode_cursor(["a\x00", 1]), encode_cursor(["a", int(HUGER)]), encode_cursor(["\udcff", 1])):
+        assert client.get(f"/members/?after={cursor}").status_code == 200
+        assert client.get(f"/mentors/?before={cursor}").status_code == 200
+
+
+def test_a_post_to_a_story_is_not_allowed_and_to_no_page_not_found(client):
+    assert client.post("/stories/").status_code == 405
+    assert client.post("/no-such-page/").status_code == 404
