@@ -303,3 +303,19 @@ def test_a_closed_round_offers_a_draft_with_the_committed_total(django_capture_o
 
     story = StoryPage.objects.get(source_key=f"pitch:{pitch.pk}")
     assert [b.value["value"] for b in story.body if b.block_type == "key_figure"] == ["60,000 USD", "1"]
+
+
+def test_an_editor_can_view_an_old_revision_of_a_story_that_names_mentors(index, admin_client_mfa):
+    # given: a published story about a mentor (a revision keeps the mentors as a list, not a query)
+    from tests.mentorship.factories import MentorFactory
+
+    mentor = MentorFactory()
+    story = publish(index, "Payroll for freelancers", mentors=[mentor])
+    revision = story.latest_revision
+
+    # when
+    response = admin_client_mfa.get(f"/editors/pages/{story.pk}/revisions/{revision.pk}/view/")
+
+    # then
+    assert response.status_code == 200
+    assert mentor.user.profile.display_name in response.content.decode()
