@@ -108,7 +108,9 @@ class StoryIndexPage(RoutablePageMixin, Page):
             stories = stories.filter(kind=kind)
         sector = request.GET.get("sector", "")
         if sector:
-            stories = stories.filter(sectors__slug=sector)
+            # By id: the search backend filters only on indexed fields, and a story's sectors are not
+            # one (a search within a sector raised FilterFieldError).
+            stories = stories.filter(pk__in=StoryPage.objects.filter(sectors__slug=sector).values("pk"))
         query = request.GET.get("q", "").strip()[:100]
         if query:
             stories = stories.search(query)

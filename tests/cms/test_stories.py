@@ -144,6 +144,22 @@ def test_scheduled_publishing_waits_for_its_time(index):
     assert StoryPage.objects.get(pk=story.pk).live is True
 
 
+def test_a_search_within_a_sector_finds_the_sectors_stories(client, index, run_tasks):
+    # given
+    fintech = Sector.objects.get_or_create(slug="fintech", defaults={"name": "FinTech"})[0]
+    publish(index, "Payroll exports soar", kind="success", sectors=[fintech])
+    publish(index, "Textile exports soar", kind="success")
+    run_tasks()  # Wagtail updates its search index in the background
+
+    # when
+    response = client.get(index.url, {"q": "exports", "sector": "fintech"})
+
+    # then
+    assert response.status_code == 200
+    assert "Payroll exports soar" in response.content.decode()
+    assert "Textile exports soar" not in response.content.decode()
+
+
 def test_the_index_filters_by_kind_and_sector_and_paginates(client, index):
     fintech = Sector.objects.get_or_create(slug="fintech", defaults={"name": "FinTech"})[0]
     publish(index, "A fintech success", kind="success", sectors=[fintech])
