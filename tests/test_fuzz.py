@@ -76,15 +76,14 @@ from tests.sessions import sign_in
 pytestmark = pytest.mark.django_db
 
 HUGE = "99999999999999999999"  # 20 digits: past 64 bits
-PAST_64 = "9223372036854775808"  # 2**63
 NUL = "%00"
 NOT_UTF8 = "%ff"
 SURROGATE = "%ed%b3%bf"  # U+DCFF written as UTF-8, which UTF-8 forbids
 
-HOSTILE_PATH = {
-    "id": [NUL, NOT_UTF8, PAST_64, HUGE],
-    "slot": [NUL, "99991231T2359Z", "00010101T0000Z", HUGE + "T0000Z"],
-    "other": [NUL, NOT_UTF8, SURROGATE, HUGE],
+HOSTILE_PATH = {  # (2**63 exactly, and other encodings, are in tests/network/test_input.py)
+    "id": [NUL, NOT_UTF8, HUGE],
+    "slot": [NUL, "99991231T2359Z", "00010101T0000Z"],
+    "other": [NUL, NOT_UTF8, HUGE],
 }
 # Names the site's views read from a query string or a form by hand, besides their forms' fields.
 KNOWN_NAMES = [
@@ -104,7 +103,9 @@ CHEAP_BODIES = {  # refused before any view (and before sessions): as one person
     "json nul": ("application/json", json.dumps({"text": "\x00", "nested": ["\udcff"]})),
 }
 CHEAP_QUERIES = [f"q={NUL}", f"q={NOT_UTF8}", f"{NUL}=1"]
-EVERY_PERSON_CHEAP = (f"q={NUL}", ("application/x-www-form-urlencoded", "text=%00"))  # as everyone
+# As everyone: every name with a NUL in its value, but for names that must look right for a view
+# to reach the database with the rest (a room message needs a well-formed client id).
+PLAUSIBLE = {"client_id": "0b6f1c1e-7d1c-4a43-9a57-3f1f3c1d2e4f", "version": "0", "rating": "5"}
 PROJECT_APPS = ("network", "mentorship", "investments", "cms")
 # Failures of code the site does not own, expected until it changes upstream: (url name, error).
 KNOWN_UPSTREAM = {
@@ -321,7 +322,7 @@ def _real_value(world, name: str, url_name: str, pattern: URLPattern) -> str:
         first = model_admin.model._default_manager.order_by("pk").first() if model_admin else None
         return quote(str(first.pk)) if first else "1"
     if name == "page_path":
-        return "stories/from-lahore/"
+        return "stories/"  # the story index, which reads a search, filters and a page number
     if name in ("app_label",):
         return "network"
     return str(world.real.get(name, 1))
@@ -412,9 +413,9 @@ def fuzz_pattern(
     for mix in VALUE_MIXES:
         fuzzer.send(role, "get", path, query=_encoded(names, mix))
         fuzzer.send(role, "post", path, body=_encoded(names, mix), content_type="application/x-www-form-urlencoded")
-    query, (content_type, body) = EVERY_PERSON_CHEAP
-    fuzzer.send(role, "get", path, query=query)
-    fuzzer.send(role, "post", path, body=body, content_type=content_type)
+    with_nul = "&".join(f"{quote(name)}={quote(PLAUSIBLE.get(name, 'a\x00b'))}" for name in names)
+    fuzzer.send(role, "get", path, query=with_nul)
+    fuzzer.send(role, "post", path, body=with_nul, content_type="application/x-www-form-urlencoded")
     if first:
         for query in CHEAP_QUERIES:
             fuzzer.send(role, "get", path, query=query)
