@@ -24,13 +24,13 @@ class BadInputMiddleware:
     """Refuse, before any view, input no page could store or look up: a NUL byte or a lone
     surrogate anywhere in the path, the query string, a form's field names and values, a JSON
     body's keys and strings, a cookie or a header; and a path, query string or
-    urlencoded form that is not UTF-8 (Django would turn its bytes into U+FFFD; nobody's browser
-    sends them). Files' contents are never read here.
+    urlencoded form that is not UTF-8 (Django would read its bad bytes as U+FFFD, silently). Files'
+    contents are never read here.
 
     Early in ``MIDDLEWARE`` (after ``SecurityHeadersMiddleware``, so the 400 carries every header):
-    sessions, the page cache and the views never see such a request. WebSocket frames do not pass
-    through Django's middleware; the session room's consumer refuses NUL in them itself.
-    """
+    sessions, the page-cache middleware and the views never see such a request. WebSocket frames do not pass
+    through Django's middleware: the session room's services refuse the same characters
+    (``mentorship.services``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
