@@ -17,6 +17,8 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 from wagtail.search import index
 
+from mentorship.models import Mentor
+
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "blockquote"]
 
 
@@ -106,7 +108,9 @@ class StoryIndexPage(RoutablePageMixin, Page):
             stories = stories.filter(kind=kind)
         sector = request.GET.get("sector", "")
         if sector:
-            stories = stories.filter(sectors__slug=sector)
+            # By id: the search backend filters only on indexed fields, and a story's sectors are not
+            # one (a search within a sector raised FilterFieldError).
+            stories = stories.filter(pk__in=StoryPage.objects.filter(sectors__slug=sector).values("pk"))
         query = request.GET.get("q", "").strip()[:100]
         if query:
             stories = stories.search(query)
@@ -214,5 +218,8 @@ class StoryPage(Page):
         context["startups"] = self.startups.all()
         context["incubators"] = self.incubators.all()
         # Mentors still on Rabta whom this reader may see (visitors: public profiles only).
-        context["mentors"] = self.mentors.visible_to(request.user).select_related("user__profile")
+        mentors = self.mentors.all()
+        if not isinstance(mentors, models.QuerySet):  # a revision or a preview: the mentors as edited
+            mentors = Mentor.objects.filter(pk__in=[m.pk for m in mentors])
+        context["mentors"] = mentors.visible_to(request.user).select_related("user__profile")
         return context

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
 
 from cms import selectors
@@ -60,7 +61,21 @@ def impact_csv(request: HttpRequest) -> HttpResponse:
 # Every Wagtail page (the story index, stories) for signed-out visitors, until a page is published,
 # unpublished, moved or deleted, or a profile changes: a story lists the mentors it is about, and a
 # mentor's name, visibility or account ("profiles") changes what visitors may see there.
-serve_page = require_GET(cache_for_visitors("stories", "profiles")(wagtail_serve))
+_serve_page = cache_for_visitors("stories", "profiles")(wagtail_serve)
+
+
+def serve_page(request: HttpRequest, path: str) -> HttpResponse:
+    """A Wagtail page, GET only. Another method gets 405 where there is a page, and 404 where there
+    is none, as a GET would: this catch-all also answers every address no other route took (a
+    malformed id or slot in a booking's URL, say), and 405 would tell a client that something is
+    there."""
+    if request.method == "GET":
+        return _serve_page(request, path)
+    site = Site.find_for_request(request)
+    if site is None:
+        raise Http404
+    site.root_page.localized.specific.route(request, [part for part in path.split("/") if part])  # Http404
+    return HttpResponseNotAllowed(["GET"])
 
 
 def bare(request: HttpRequest) -> HttpResponse:

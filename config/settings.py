@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Every response leaves with the full set of security headers (network/security.py).
     "network.security.SecurityHeadersMiddleware",
+    # A NUL byte, a lone surrogate or bytes that are not UTF-8 in the request: 400 (network/middleware.py).
+    "network.middleware.BadInputMiddleware",
     "network.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -3,5 +3,5 @@ from django.urls import path
 from mentorship.consumers import SessionRoomConsumer
 
 websocket_urlpatterns = [
-    path("ws/sessions/<int:booking_id>/room/", SessionRoomConsumer.as_asgi()),
+    path("ws/sessions/<id:booking_id>/room/", SessionRoomConsumer.as_asgi()),
 ]

@@ -40,6 +40,7 @@ from mentorship.models import (
 from mentorship.selectors import holding_bookings, mentor_slots, request_ttl
 from mentorship.signals import session_featurable
 from network.audit import audit_record
+from network.middleware import UNSAFE_TEXT
 from network.models import User
 from network.pagecache import bump_pages_on_commit
 from network.permissions import acts_as_staff
@@ -717,8 +718,7 @@ def room_message_post(*, booking: Booking, author: User, client_id, body: str) -
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("A message cannot be empty."), code="empty")
-    if "\x00" in body:
-        raise ValidationError(_("A message cannot contain a NUL character."), code="invalid")
+    _refuse_unsafe_text(body)
     limit = settings.RABTA["ROOM_MESSAGE_MAX_CHARS"]
     if len(body) > limit:
         raise ValidationError(_("A message can be at most %(limit)d characters.") % {"limit": limit}, code="too_long")
@@ -737,6 +737,14 @@ def room_message_post(*, booking: Booking, author: User, client_id, body: str) -
     raise OperationalError("The room is too busy to store the message; try again.")
 
 
+def _refuse_unsafe_text(text: str) -> None:
+    """A NUL byte or a lone surrogate, which no database column holds. Forms never bring one
+    (``network.middleware.BadInputMiddleware`` refuses the request), but WebSocket frames do not
+    pass through Django's middleware."""
+    if UNSAFE_TEXT.search(text):
+        raise ValidationError(_("Remove the control characters from your text."), code="bad_characters")
+
+
 @transaction.atomic
 def session_notes_save(*, booking: Booking, author: User, text: str, base_version: int) -> tuple[SessionNotes, bool]:
     """Save the shared notes if they were edited from the current version.
@@ -748,8 +756,7 @@ def session_notes_save(*, booking: Booking, author: User, text: str, base_versio
     limit = SessionNotes._meta.get_field("text").max_length
     if len(text) > limit:
         raise ValidationError(_("Notes can be at most %(limit)d characters.") % {"limit": limit})
-    if "\x00" in text:
-        raise ValidationError(_("Notes cannot contain a NUL character."), code="invalid")
+    _refuse_unsafe_text(text)
     notes, _created = SessionNotes.objects.get_or_create(booking=booking)
     notes = SessionNotes.objects.select_for_update().get(pk=notes.pk)
     if notes.version != base_version:

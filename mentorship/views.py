@@ -48,25 +48,19 @@ from mentorship.permissions import (
 from mentorship.realtime import broadcast_message, broadcast_notes
 from mentorship.slots import offset_changes
 from network.audit import client_ip
+from network.converters import SLOT_FORMAT
 from network.forms import COMMON_TIMEZONES, add_validation_errors
 from network.keyset import keyset_page, query_without_position
 from network.pagecache import cache_for_members, cache_for_visitors, cached_form, cached_fragment
 from network.permissions import is_member
 from network.ratelimits import limited, searching
 
-START_FORMAT = "%Y%m%dT%H%MZ"
+START_FORMAT = SLOT_FORMAT  # a slot's token in URLs (the ``slot`` path converter parses it)
 
 
 def viewer_zone(request: HttpRequest) -> ZoneInfo:
     """The zone the viewer sees times in (activated for the request by ``MemberTimezoneMiddleware``)."""
     return ZoneInfo(timezone.get_current_timezone_name())
-
-
-def parse_start(token: str) -> datetime:
-    try:
-        return datetime.strptime(token, START_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        raise Http404 from None
 
 
 def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35) -> list[dict]:
@@ -199,10 +193,9 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @limited("booking_request")
-def booking_create(request: HttpRequest, pk: int, type_id: int, start: str) -> HttpResponse:
+def booking_create(request: HttpRequest, pk: int, type_id: int, start: datetime) -> HttpResponse:
     mentor = access_listed_mentor(pk, request.user)
     session_type = get_object_or_404(SessionType, pk=type_id, mentor=mentor, is_active=True)
-    start_at = parse_start(start)
     if not can_book(request.user, mentor):
         messages.error(request, _("You cannot book a session with yourself."))
         return redirect(mentor)
@@ -212,7 +205,7 @@ def booking_create(request: HttpRequest, pk: int, type_id: int, start: str) -> H
             booking = services.booking_request(
                 mentee=request.user,
                 session_type=session_type,
-                start=start_at,
+                start=start,
                 agenda=form.cleaned_data["agenda"],
                 mentee_timezone=str(viewer_zone(request)),
                 ip_address=client_ip(request),
@@ -236,8 +229,8 @@ def booking_create(request: HttpRequest, pk: int, type_id: int, start: str) -> H
             "form": form,
             "mentor": mentor,
             "session_type": session_type,
-            "start_viewer": start_at.astimezone(viewer_tz),
-            "start_mentor": start_at.astimezone(ZoneInfo(mentor.timezone)),
+            "start_viewer": start.astimezone(viewer_tz),
+            "start_mentor": start.astimezone(ZoneInfo(mentor.timezone)),
             "viewer_tz": str(viewer_tz),
         },
     )
@@ -391,13 +384,12 @@ def booking_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_reschedule(request: HttpRequest, pk: int, start: str) -> HttpResponse:
+def booking_reschedule(request: HttpRequest, pk: int, start: datetime) -> HttpResponse:
     booking = access_booking(request.user, pk)
-    new_start = parse_start(start)
     if request.method == "POST":
         try:
             moved = services.booking_reschedule(
-                actor=request.user, booking=booking, new_start=new_start, ip_address=client_ip(request)
+                actor=request.user, booking=booking, new_start=start, ip_address=client_ip(request)
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -410,9 +402,8 @@ def booking_reschedule(request: HttpRequest, pk: int, start: str) -> HttpRespons
         "mentorship/booking_reschedule.html",
         {
             "booking": booking,
-            "new_viewer": new_start.astimezone(viewer_tz),
+            "new_viewer": start.astimezone(viewer_tz),
             "old_viewer": booking.start.astimezone(viewer_tz),
-            "start": start,
         },
     )
 

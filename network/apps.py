@@ -9,8 +9,10 @@ class NetworkConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa.signals import authenticator_added
 
-        from network import receivers
+        from network import converters, lookups, receivers
         from network.mfa import on_authenticator_added
 
+        converters.register()  # before any URL configuration is read
+        lookups.register()
         receivers.connect()
         authenticator_added.connect(on_authenticator_added, dispatch_uid="network-mfa-added-in-session")

@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 
+from network.middleware import UNSAFE_TEXT
+
 COUNT_CAP = 1000
 
 
@@ -73,6 +75,8 @@ def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
         return None
     if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
         return None
+    if any(isinstance(v, str) and UNSAFE_TEXT.search(v) for v in values):
+        return None  # JSON can spell a NUL or a lone surrogate (\u0000, \udcff); no column holds one
     return values
 
 

@@ -144,6 +144,22 @@ def test_scheduled_publishing_waits_for_its_time(index):
     assert StoryPage.objects.get(pk=story.pk).live is True
 
 
+def test_a_search_within_a_sector_finds_the_sectors_stories(client, index, run_tasks):
+    # given
+    fintech = Sector.objects.get_or_create(slug="fintech", defaults={"name": "FinTech"})[0]
+    publish(index, "Payroll exports soar", kind="success", sectors=[fintech])
+    publish(index, "Textile exports soar", kind="success")
+    run_tasks()  # Wagtail updates its search index in the background
+
+    # when
+    response = client.get(index.url, {"q": "exports", "sector": "fintech"})
+
+    # then
+    assert response.status_code == 200
+    assert "Payroll exports soar" in response.content.decode()
+    assert "Textile exports soar" not in response.content.decode()
+
+
 def test_the_index_filters_by_kind_and_sector_and_paginates(client, index):
     fintech = Sector.objects.get_or_create(slug="fintech", defaults={"name": "FinTech"})[0]
     publish(index, "A fintech success", kind="success", sectors=[fintech])
@@ -303,3 +319,19 @@ def test_a_closed_round_offers_a_draft_with_the_committed_total(django_capture_o
 
     story = StoryPage.objects.get(source_key=f"pitch:{pitch.pk}")
     assert [b.value["value"] for b in story.body if b.block_type == "key_figure"] == ["60,000 USD", "1"]
+
+
+def test_an_editor_can_view_an_old_revision_of_a_story_that_names_mentors(index, admin_client_mfa):
+    # given: a published story about a mentor (a revision keeps the mentors as a list, not a query)
+    from tests.mentorship.factories import MentorFactory
+
+    mentor = MentorFactory()
+    story = publish(index, "Payroll for freelancers", mentors=[mentor])
+    revision = story.latest_revision
+
+    # when
+    response = admin_client_mfa.get(f"/editors/pages/{story.pk}/revisions/{revision.pk}/view/")
+
+    # then
+    assert response.status_code == 200
+    assert mentor.user.profile.display_name in response.content.decode()

@@ -7,10 +7,12 @@ mentor lives in Los Angeles with Saturday 09:00–11:00 hours; on Saturday
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from mentorship import services
 from mentorship.models import (
@@ -22,6 +24,8 @@ from mentorship.models import (
     ExtraHours,
     Feedback,
     Mentor,
+    RoomMessage,
+    SessionNotes,
     SessionType,
 )
 from network.models import AuditEntry, Notification
@@ -1682,3 +1686,21 @@ def test_calendar_feed_revoke_without_a_feed_makes_one(member):
 
     # then
     assert CalendarFeed.objects.get(user=member).token == feed.token
+
+
+@pytest.mark.parametrize("text", ["hello\x00world", "hello \udcff"])
+def test_room_messages_and_notes_with_a_nul_or_a_lone_surrogate_are_refused(db, text):
+    # given: a session on now (a WebSocket frame reaches these services without Django's middleware)
+    start = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+    booking = BookingFactory(start=start, end=start + timedelta(hours=1))
+
+    # when
+    with pytest.raises(ValidationError) as message_refusal:
+        services.room_message_post(booking=booking, author=booking.mentee, client_id=uuid.uuid4(), body=text)
+    with pytest.raises(ValidationError) as notes_refusal:
+        services.session_notes_save(booking=booking, author=booking.mentee, text=text, base_version=0)
+
+    # then
+    assert message_refusal.value.code == notes_refusal.value.code == "bad_characters"
+    assert not RoomMessage.objects.exists()
+    assert not SessionNotes.objects.filter(booking=booking).exclude(text="").exists()

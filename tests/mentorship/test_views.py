@@ -330,7 +330,7 @@ def test_the_booking_ladder_covers_every_booking_url():
     booking_names = {
         f"mentorship:{pattern.name}"
         for pattern in urls.urlpatterns
-        if isinstance(pattern, URLPattern) and str(pattern.pattern).startswith("sessions/<int:pk>/")
+        if isinstance(pattern, URLPattern) and str(pattern.pattern).startswith("sessions/<id:pk>/")
     }
 
     # then
