@@ -212,7 +212,7 @@ if REDIS_URL:
     # broadcast lost in a Redis restart or a full queue costs nothing but time.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"),
+            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "config.channel_layers.PubSubChannelLayer"),
             "CONFIG": {
                 "hosts": [
                     {
