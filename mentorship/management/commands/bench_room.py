@@ -252,7 +252,9 @@ class Command(BaseCommand):
             help="daphne: one process per port; uvicorn: the production server (bin/web), --processes workers",
         )
         parser.add_argument("--burst", type=int, default=300, help="connections opened at once to one process")
-        parser.add_argument("--restart-rooms", type=int, default=20, help="rooms talking across a Redis restart")
+        parser.add_argument(
+            "--restart-rooms", type=int, default=0, help="rooms talking across a restart of a Redis of the run's own"
+        )
 
     def handle(
         self,
