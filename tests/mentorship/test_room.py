@@ -391,6 +391,11 @@ def test_a_stale_notes_save_is_refused_and_shown(booking, cookies):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the connection pool is PostgreSQL's")
 def test_connections_give_their_database_connection_back_to_the_pool(booking, cookies):
+    def checked_out() -> int:
+        stats = connection.pool.get_stats()
+        return stats["pool_size"] - stats["pool_available"]
+
+    before = checked_out()  # this test's own connection, and any an earlier test's thread still holds
     # more connects than the pool holds, each in its own event loop and worker threads
     for _ in range(settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"] + 2):
 
@@ -399,6 +404,4 @@ def test_connections_give_their_database_connection_back_to_the_pool(booking, co
             await comm.disconnect()
 
         run_async(scenario)
-    stats = connection.pool.get_stats()
-    # the only connection out of the pool is this test's own
-    assert stats["pool_size"] - stats["pool_available"] == 1, stats
+    assert checked_out() <= before, connection.pool.get_stats()
