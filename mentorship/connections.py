@@ -204,7 +204,8 @@ class RoomWatch:
         while self.connections:
             await asyncio.sleep(sweep)
             try:
-                await self.sweep()
+                # Bounded, so a stuck database cannot hold back the heartbeat below.
+                await asyncio.wait_for(self.sweep(), timeout=heartbeat)
             except Exception:
                 logger.warning("Room access sweep failed; trying again", exc_info=True)
             if time.monotonic() - renewed >= heartbeat:

@@ -40,7 +40,7 @@ from mentorship import connections, selectors, services
 from mentorship.models import SessionNotes
 from mentorship.permissions import RoomState, access_room, room_state
 from mentorship.realtime import group_name, notes_payload, serialize_message
-from network.realtime import CLOSE_UNAVAILABLE, member_group, off_thread, refuse
+from network.realtime import CLOSE_SIGNED_OUT, CLOSE_UNAVAILABLE, member_group, off_thread, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -258,8 +258,11 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
         await self._publish({"type": "room.typing", "user_id": self.user_id, "name": self.room["me"]}, retry=False)
 
     async def on_notes(self, content: dict) -> None:
+        if not self._within("notes", settings.RABTA["ROOM_MESSAGES_PER_10_SECONDS"]):
+            await self._error("rate_limited", "Saving the notes too often. Wait a moment.")
+            return
         try:
-            base_version = int(content.get("version"))
+            base_version = min(LARGEST_SEQ, int(content.get("version")))
         except (TypeError, ValueError, OverflowError):
             await self._error("bad_notes", "Notes need the version they were edited from.")
             return
@@ -271,12 +274,24 @@ class SessionRoomConsumer(AsyncJsonWebsocketConsumer):
         except ValidationError as error:
             await self._error("notes_too_long", " ".join(error.messages))
             return
+        except OperationalError:
+            await self._error("busy", "The room is busy; save the notes again in a moment.")
+            return
         if saved:
             await self._publish({"type": "room.notes", "notes": notes})
         else:
             await self.send_json({"type": "notes_conflict", "notes": notes})
 
     # --- events from the channel layer ----------------------------------------
+
+    async def member_signed_out(self, event: dict) -> None:
+        """The member signed out or changed their password somewhere: connect again, with the session checked
+        afresh (a session that ended is then refused with 4403)."""
+        if not self.revoked:
+            self.revoked = True
+            connections.watch().discard(self)
+            with contextlib.suppress(Exception):
+                await self.close(code=CLOSE_SIGNED_OUT)
 
     async def member_deactivated(self, event: dict) -> None:
         """The member's account was deactivated or deleted (``network.realtime``): close at once."""

@@ -175,8 +175,13 @@ class RoomClient:
             self._sync_pending_since = None
             for message in event["messages"]:
                 self._take(message)
+            # every number after after_seq that exists is in the answer, up to its last one
+            if event["messages"]:
+                self.contiguous = max(self.contiguous, event["messages"][-1]["seq"])
             if event["more"]:
                 await self._sync(socket)
+            elif self.held:
+                self.contiguous = max(self.contiguous, max(self.held))
         elif kind == "error" and event.get("code") == "rate_limited" and "client_id" not in event:
             self._sync_pending_since = None
         elif kind == "error" and event.get("code") in ("rate_limited", "busy"):

@@ -3,8 +3,11 @@
 Every consumer that serves a signed-in member joins that member's group, ``network.user.<pk>``
 (``member_group``). Deactivating or deleting an account sends ``member.deactivated`` to it;
 consumers close the connection with ``CLOSE_DEACTIVATED`` (4403, the close code a refused
-handshake gets too). The message is a fast path: consumers also re-check the account before they
-relay anything (see ``mentorship.consumers``), so a lost message costs at most a second.
+handshake gets too). Signing out, or changing or resetting the password, sends
+``member.signed_out``: consumers close with ``CLOSE_SIGNED_OUT`` (4401) and the client connects again,
+which checks its session afresh — so a session that ended, here or on another device, loses its
+sockets, and the member's other sessions come straight back. The messages are a fast path: each
+server process also sweeps its room connections every few seconds (``mentorship.connections``).
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from channels.middleware import BaseMiddleware
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.http.cookie import parse_cookie
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
 CLOSE_DEACTIVATED = 4403
+# The member signed out or changed their password: connect again (the session is checked afresh).
+CLOSE_SIGNED_OUT = 4401
+SIGNED_OUT_EVENT = "member.signed_out"
 # The services a live connection needs (Redis, the database) are down: the client retries with backoff.
 CLOSE_UNAVAILABLE = 4503
 DEACTIVATED_EVENT = "member.deactivated"
@@ -35,15 +41,22 @@ def member_group(user_id: int) -> str:
     return f"network.user.{user_id}"
 
 
-def disconnect_member(user_id: int) -> None:
+def disconnect_member(user_id: int, event: str = DEACTIVATED_EVENT) -> None:
     """Close every live connection of the member, in every server process. Call after commit."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(member_group(user_id), {"type": DEACTIVATED_EVENT, "user_id": user_id})
+        async_to_sync(layer.group_send)(member_group(user_id), {"type": event, "user_id": user_id})
     except Exception:  # Redis unreachable: the consumers' own re-check closes the connections.
         logging.getLogger(__name__).warning("Could not tell member %s's connections to close", user_id, exc_info=True)
+
+
+def member_signed_out(sender, request=None, user=None, **kwargs) -> None:
+    """A receiver for signing out and for password changes and resets: the member's live connections
+    connect again, so each checks its session afresh."""
+    if user is not None and user.pk is not None:
+        transaction.on_commit(lambda: disconnect_member(user.pk, SIGNED_OUT_EVENT))
 
 
 def off_thread(function):

@@ -84,7 +84,15 @@ def connect() -> None:
     post_delete.connect(_profiles_changed, sender=User, dispatch_uid="pages-user-delete")
     m2m_changed.connect(_groups_changed, sender=User.groups.through, dispatch_uid="pages-user-groups")
     m2m_changed.connect(_groups_changed, sender=User.user_permissions.through, dispatch_uid="pages-user-permissions")
+    from allauth.account.signals import password_changed, password_reset, password_set
     from allauth.mfa.models import Authenticator
+    from django.contrib.auth.signals import user_logged_out
+
+    from network.realtime import member_signed_out
+
+    user_logged_out.connect(member_signed_out, dispatch_uid="realtime-signed-out")
+    for signal in (password_changed, password_set, password_reset):
+        signal.connect(member_signed_out, dispatch_uid=f"realtime-{id(signal)}")
 
     post_save.connect(_authenticator_changed, sender=Authenticator, dispatch_uid="pages-authenticator-save")
     post_delete.connect(_authenticator_changed, sender=Authenticator, dispatch_uid="pages-authenticator-delete")

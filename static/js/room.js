@@ -310,9 +310,17 @@
         break;
       case "history":
         syncDone();
+        attempt = 0; // the server answers: the next drop retries quickly
         data.messages.forEach(showStored);
+        // The answer holds every message after after_seq that exists, up to its last one: a number
+        // still missing below that was deleted (an account closed), not lost. Step over it.
+        if (data.messages.length) {
+          contiguous = Math.max(contiguous, Number(data.messages[data.messages.length - 1].seq));
+        }
         if (data.more) {
           requestSync();
+        } else {
+          contiguous = Math.max(contiguous, highest);
         }
         break;
       case "presence":
@@ -373,9 +381,6 @@
       try {
         handle(JSON.parse(event.data));
       } catch (e) { /* a malformed frame is ignored */ }
-      if (attempt && socket.readyState === WebSocket.OPEN) {
-        attempt = 0; // a connection that talks is a good one: the next drop retries quickly
-      }
     };
     socket.onclose = function (event) {
       syncDone();

@@ -405,3 +405,22 @@ def test_connections_give_their_database_connection_back_to_the_pool(booking, co
 
         run_async(scenario)
     assert checked_out() <= before, connection.pool.get_stats()
+
+
+def test_saving_notes_too_often_is_slowed_down(booking, cookies, settings):
+    settings.RABTA = {**settings.RABTA, "ROOM_MESSAGES_PER_10_SECONDS": 2}
+
+    async def scenario():
+        mentee = await joined(booking.pk, cookies["mentee"])
+        await drain(mentee)
+        answers = []
+        for version in range(3):
+            await mentee.send_json_to({"type": "notes", "text": f"draft {version}", "version": version})
+            answers.append(await next_of_type(mentee, "notes" if version < 2 else "error"))
+        await mentee.disconnect()
+        return answers
+
+    answers = run_async(scenario)
+    assert [a["type"] for a in answers] == ["notes", "notes", "error"]
+    assert answers[-1]["code"] == "rate_limited"
+    assert SessionNotes.objects.get(booking=booking).version == 2

@@ -118,3 +118,32 @@ def test_a_cancelled_session_closes_its_room(booking, cookies, settings, change)
 
     # a service cancellation closes at once (the sweep is a minute away); one behind its back at the sweep
     assert run_async(scenario) == (4403, 4403)
+
+
+@pytest.mark.parametrize("how", ["signed out", "password changed"])
+def test_signing_out_or_changing_the_password_makes_live_connections_connect_again(booking, cookies, how):
+    from allauth.account.signals import password_changed
+    from django.contrib.auth.signals import user_logged_out
+
+    def signal():
+        if how == "signed out":
+            user_logged_out.send(sender=User, request=None, user=booking.mentee)
+        else:
+            password_changed.send(sender=User, request=None, user=booking.mentee)
+
+    async def scenario():
+        mentor = await joined(booking.pk, cookies["mentor"])
+        mentee = await joined(booking.pk, cookies["mentee"])
+        await drain(mentee)
+        await database_sync_to_async(signal)()
+        code = await closed_with(mentee)
+        # the mentor's connection is not theirs: it goes on
+        await mentor.send_json_to({"type": "message", "client_id": str(uuid.uuid4()), "body": "Still here"})
+        ack = await next_of_type(mentor, "ack")
+        await mentor.disconnect()
+        return code, ack
+
+    code, ack = run_async(scenario)
+    # 4401: connect again, and the session is checked afresh (an ended one is then refused with 4403)
+    assert code == 4401
+    assert ack["message"]["body"] == "Still here"
