@@ -1,9 +1,6 @@
 """ASGI entry point: one server, one port, for pages and for the session rooms' WebSockets.
 
-- Cached pages (signed-out visitors', and a member's own for their session) are
-  answered in the event loop from Redis (``network.pagecache.PageFront``), before
-  Django.
-- Every other HTTP request goes to Django's WSGI handler, run in one thread per
+- Every HTTP request goes to Django's WSGI handler, run in one thread per
   process by a2wsgi. Measured on the production setup (docs/performance.md): the
   same pages answer two to four times as many requests a second this way as
   through Django's own ASGI handler, which hops between threads several times a
@@ -27,12 +24,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from network.pagecache import PageFront  # noqa: E402
 from network.realtime import LazySessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": PageFront(WSGIMiddleware(django_wsgi_app, workers=int(os.environ.get("WEB_THREADS", "1")))),
+        "http": WSGIMiddleware(django_wsgi_app, workers=int(os.environ.get("WEB_THREADS", "1"))),
         "websocket": AllowedHostsOriginValidator(LazySessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

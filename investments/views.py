@@ -45,12 +45,10 @@ from investments.permissions import (
 from network.audit import client_ip
 from network.forms import add_validation_errors
 from network.models import Organisation
-from network.pagecache import cache_for_members
 
 
 @login_required
 @require_GET
-@cache_for_members("deals", "organisations")
 def incubator_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     incubator = access_incubator(request.user, slug)
     return render(

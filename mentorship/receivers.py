@@ -17,21 +17,14 @@ from mentorship.models import (
     Mentor,
     SessionType,
 )
-from network.pagecache import bump_pages_on_commit, member_namespace
+from network.pagecache import bump_pages_on_commit
 
 
 def _mentors_changed(sender, **kwargs) -> None:
     bump_pages_on_commit("mentors")
 
 
-def _mentor_changed(sender, instance: Mentor, **kwargs) -> None:
-    # Approval adds "Mentoring" to the mentor's own menu.
-    bump_pages_on_commit("mentors", member_namespace(instance.user_id))
-
-
 def connect() -> None:
-    post_save.connect(_mentor_changed, sender=Mentor, dispatch_uid="pages-Mentor-save")
-    post_delete.connect(_mentor_changed, sender=Mentor, dispatch_uid="pages-Mentor-delete")
-    for model in (SessionType, AvailabilityRule, ExtraHours, BlockedDate, Booking, Feedback, Endorsement):
+    for model in (Mentor, SessionType, AvailabilityRule, ExtraHours, BlockedDate, Booking, Feedback, Endorsement):
         post_save.connect(_mentors_changed, sender=model, dispatch_uid=f"pages-{model.__name__}-save")
         post_delete.connect(_mentors_changed, sender=model, dispatch_uid=f"pages-{model.__name__}-delete")

@@ -51,7 +51,7 @@ from network.audit import client_ip
 from network.converters import SLOT_FORMAT
 from network.forms import COMMON_TIMEZONES, add_validation_errors
 from network.keyset import keyset_page, query_without_position
-from network.pagecache import cache_for_members, cache_for_visitors, cached_form, cached_fragment
+from network.pagecache import cache_for_visitors, cached_form, cached_fragment
 from network.permissions import is_member
 from network.ratelimits import limited, searching
 
@@ -84,7 +84,6 @@ def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35) -> list[dic
 
 @require_GET
 @cache_for_visitors("profiles", "mentors")
-@cache_for_members("profiles", "mentors", "taxonomy")
 @limited("search", methods=("GET",), when=searching)
 def mentor_list(request: HttpRequest) -> HttpResponse:
     """Mentors to choose from. A page of results is shared by everyone who asks for it until a
@@ -241,7 +240,6 @@ def booking_create(request: HttpRequest, pk: int, type_id: int, start: datetime)
 
 @login_required
 @require_GET
-@cache_for_members("profiles", "mentors")
 def booking_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     bookings = selectors.booking_list_for(user=request.user)

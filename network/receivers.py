@@ -2,8 +2,8 @@
 
 Services bump the namespaces of what they change too; these receivers catch the model changes that
 do not go through a service (the admin, a data migration) and the ones every service would
-otherwise have to remember. A member's own pages (``member:<id>``) also go stale when their account,
-profile, groups, multi-factor authentication or notifications change.
+otherwise have to remember. A member's own pages are never cached whole (``network.pagecache``);
+only their unread-notification count is.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from network.models import Language, Membership, Notification, Organisation, Profile, Sector, User
-from network.pagecache import bump_member_pages, bump_member_pages_on_commit, bump_pages_on_commit, member_namespace
+from network.pagecache import bump_pages_on_commit
 
 
 def _profiles_changed(sender, **kwargs) -> None:
@@ -20,8 +20,7 @@ def _profiles_changed(sender, **kwargs) -> None:
 
 
 def _profile_changed(sender, instance: Profile, **kwargs) -> None:
-    # Everyone's pages list profiles; the member's own also show the menu and times in their zone.
-    bump_pages_on_commit("profiles", member_namespace(instance.user_id))
+    bump_pages_on_commit("profiles")
 
 
 def _organisations_changed(sender, **kwargs) -> None:
@@ -37,31 +36,15 @@ def _user_saved(sender, instance: User, update_fields=None, **kwargs) -> None:
     # Signing in saves last_login only; it changes nothing any page shows.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
-    # A new password or a deactivation must reach Django, which signs the other sessions out.
-    listed = update_fields is None or "is_active" in update_fields
-    bump_pages_on_commit(member_namespace(instance.pk), *(("profiles",) if listed else ()))
-
-
-def _groups_changed(sender, instance, pk_set=None, **kwargs) -> None:
-    if isinstance(instance, User):
-        bump_member_pages_on_commit(instance.pk)
-    else:  # a group's members changed from the group's side
-        bump_member_pages_on_commit(*(pk_set or ()))
-
-
-def _authenticator_changed(sender, instance, **kwargs) -> None:
-    # Multi-factor authentication on or off opens or closes the deal room.
-    bump_member_pages_on_commit(instance.user_id)
+    # A deactivation takes the member out of every list.
+    if update_fields is None or "is_active" in update_fields:
+        bump_pages_on_commit("profiles")
 
 
 def _notification_changed(sender, instance: Notification, **kwargs) -> None:
     from network.selectors import notification_unread_forget
 
-    def forget() -> None:  # the unread count, and the pages showing it in the menu
-        notification_unread_forget(user_id=instance.recipient_id)
-        bump_member_pages(instance.recipient_id)
-
-    transaction.on_commit(forget)
+    transaction.on_commit(lambda: notification_unread_forget(user_id=instance.recipient_id))
 
 
 def connect() -> None:
@@ -82,10 +65,7 @@ def connect() -> None:
         post_delete.connect(_taxonomy_changed, sender=model, dispatch_uid=f"pages-{model.__name__}-delete")
     post_save.connect(_user_saved, sender=User, dispatch_uid="pages-user-save")
     post_delete.connect(_profiles_changed, sender=User, dispatch_uid="pages-user-delete")
-    m2m_changed.connect(_groups_changed, sender=User.groups.through, dispatch_uid="pages-user-groups")
-    m2m_changed.connect(_groups_changed, sender=User.user_permissions.through, dispatch_uid="pages-user-permissions")
     from allauth.account.signals import password_changed, password_reset, password_set
-    from allauth.mfa.models import Authenticator
     from django.contrib.auth.signals import user_logged_out
 
     from network.realtime import member_signed_out
@@ -93,6 +73,3 @@ def connect() -> None:
     user_logged_out.connect(member_signed_out, dispatch_uid="realtime-signed-out")
     for signal in (password_changed, password_set, password_reset):
         signal.connect(member_signed_out, dispatch_uid=f"realtime-{id(signal)}")
-
-    post_save.connect(_authenticator_changed, sender=Authenticator, dispatch_uid="pages-authenticator-save")
-    post_delete.connect(_authenticator_changed, sender=Authenticator, dispatch_uid="pages-authenticator-delete")

@@ -1,5 +1,5 @@
 """The security headers every response carries: pages made by Django, pages answered from the page
-cache (``network.pagecache.PageFront``, before Django), files, static files, error pages, health checks.
+cache, files, static files, error pages, health checks.
 
 One list, ``security_headers()``, read from the settings Django's own middleware uses
 (``SECURE_HSTS_*``, ``SECURE_REFERRER_POLICY``, ``SECURE_CROSS_ORIGIN_OPENER_POLICY``,

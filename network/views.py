@@ -32,7 +32,7 @@ from network.forms import (
 )
 from network.keyset import keyset_page, query_without_position
 from network.models import Membership, Organisation, Profile, User
-from network.pagecache import cache_for_members, cache_for_visitors, cached_form, cached_fragment
+from network.pagecache import cache_for_visitors, cached_form, cached_fragment
 from network.permissions import (
     access_introduction,
     access_organisation_for_management,
@@ -106,7 +106,6 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@cache_for_members("profiles", "taxonomy")
 @limited("search", methods=("GET",), when=searching)
 def member_list(request: HttpRequest) -> HttpResponse:
     """The directory. A page of results is the same for every member who asks for it, so it is

@@ -1,5 +1,5 @@
 """Two server processes sharing the database and Redis, as production runs: what one does, the other
-sees at once (a booking, a profile edit behind the visitors' page cache, signing out behind a member's kept page)."""
+sees at once (a booking, a profile edit behind the visitors' page cache, signing out through the other worker)."""
 
 from __future__ import annotations
 
@@ -49,11 +49,10 @@ def test_a_booking_made_through_one_worker_is_seen_through_the_other_at_once(two
     token = slot.start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
     founder = signed_in(ProfileFactory(display_name="Zara Founder").user)
     path = f"/mentors/{mentor.pk}/book/{session_type.pk}/{token}/"
-    # The mentor's and the founder's lists, kept for their sessions by the second worker.
+    # The mentor's and the founder's lists, seen through the second worker.
     mentor_session = signed_in(mentor.user)
     for member in (mentor_session, founder):
-        states = [member.get(second + "/sessions/", timeout=30).headers["X-Page-Cache"] for _ in range(3)]
-        assert states == ["miss", "miss", "hit"]  # the first view sets the CSRF cookie
+        assert member.get(second + "/sessions/", timeout=30).status_code == 200
 
     form = founder.get(first + path, timeout=30)
     booked = founder.post(
@@ -68,9 +67,8 @@ def test_a_booking_made_through_one_worker_is_seen_through_the_other_at_once(two
 
     assert booked.status_code == 302
     booking = Booking.objects.get()
-    assert seen.headers["X-Page-Cache"] == "miss"
+    assert "X-Page-Cache" not in seen.headers  # a member's page is never kept whole
     assert booking.get_absolute_url() in seen.text
-    assert seen_by_mentor.headers["X-Page-Cache"] == "miss"  # the mentor did nothing; the booking bumped
     assert booking.get_absolute_url() in seen_by_mentor.text
     taken = requests.get(second + f"/mentors/{mentor.pk}/", timeout=30).text
     assert token not in taken  # the slot is gone for everyone, on the other worker too
@@ -99,16 +97,14 @@ def test_a_profile_edit_through_one_worker_refreshes_the_other_workers_cached_pa
     assert "Founder of Raqam Pay" in again.text
 
 
-def test_a_members_kept_page_works_and_signing_out_through_the_other_worker_ends_it(two_servers):
+def test_signing_out_through_one_worker_ends_the_session_on_the_other(two_servers):
     first, second = two_servers
     member = signed_in(ProfileFactory(display_name="Nadia Qureshi").user)
-    states = [member.get(second + "/members/", timeout=30).headers["X-Page-Cache"] for _ in range(3)]
+    member.get(second + "/members/", timeout=30)
     kept = member.get(second + "/members/", timeout=30)
-    assert states == ["miss", "miss", "hit"]
-    assert kept.headers["X-Page-Cache"] == "hit"
     assert "Nadia Qureshi" in kept.text
 
-    # The kept page's sign-out form (its CSRF token) works, through the other worker.
+    # The page's sign-out form (its CSRF token) works, through the other worker.
     cookies_before = member.cookies.get_dict()
     out = member.post(
         first + "/accounts/logout/",
@@ -121,5 +117,5 @@ def test_a_members_kept_page_works_and_signing_out_through_the_other_worker_ends
     after = requests.get(second + "/members/", cookies=cookies_before, allow_redirects=False, timeout=30)
 
     assert out.status_code == 302
-    assert after.status_code == 302  # to the sign-in page: the kept page is not served to a signed-out session
+    assert after.status_code == 302  # to the sign-in page: the session cached by the other worker is gone
     assert "/accounts/login/" in after.headers["Location"]

@@ -45,7 +45,7 @@ from investments.permissions import (
 from network.audit import client_ip
 from network.forms import add_validation_errors
 from network.keyset import query_without_position
-from network.pagecache import cache_for_members, cached_form, cached_fragment
+from network.pagecache import cached_form, cached_fragment
 from network.permissions import staff_tool
 from network.ratelimits import limited
 
@@ -135,7 +135,6 @@ def terms(request: HttpRequest) -> HttpResponse:
 
 @deal_room_page
 @require_GET
-@cache_for_members("deals", "organisations", "taxonomy")
 def deal_list(request: HttpRequest) -> HttpResponse:
     """Live deals. A page of them is the same for every investor who asks for it (cached until
     anything in the deal room or an organisation changes); only "You: <stage>" is the viewer's own,
