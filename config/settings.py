@@ -199,10 +199,16 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's Redis backend, keeping one client per connection pool (network/cache.py).
+            # Django's Redis backend, failing open when Redis is down or slow (network/cache.py).
             "BACKEND": "network.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "rabta"),
+            # Redis answers in well under a millisecond; a call that takes half a second means it
+            # is paused or cut off, and the page goes on without it.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("CACHE_TIMEOUT", "0.5")),
+                "socket_timeout": float(os.environ.get("CACHE_TIMEOUT", "0.5")),
+            },
         }
     }
     # Redis pub/sub layer, chosen by measurement (docs/session-room.md): lower
@@ -376,9 +382,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880
 
 # --- Security --------------------------------------------------------------
 
-# Sessions are written to the database and read through the cache: a member's every page costs a
-# cache hit rather than a query, and nothing is lost when the cache is flushed.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are written to the database and read through the cache for five minutes at a time: a
+# member's every page costs a cache hit rather than a query, nothing is lost when the cache is
+# flushed, and an outage of the cache cannot keep an ended session alive for long (network/sessions.py).
+SESSION_ENGINE = "network.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -1,22 +1,117 @@
-"""Django's Redis cache, with one client per connection pool instead of one per cache call.
+"""Django's Redis cache, failing open: with Redis down or slow the site keeps serving.
 
-``django.core.cache.backends.redis.RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every
-``get``/``set`` (about 50 µs each: the client copies its table of response callbacks). A signed-in
-page makes several cache calls, so that was close to a tenth of its fixed cost. A ``redis.Redis``
-is safe to share between threads (each command takes a connection from the pool), so one per pool
-is kept. Everything else is Django's backend as it is.
+Everything in the cache is an optimisation (sessions are in the database, pages and fragments can be
+made again), but Django's backend raises ``ConnectionError`` on every call while Redis is down and
+waits out the socket's timeout while it is paused, and every page reads the cache. So:
+
+- Every call has a short timeout (``socket_connect_timeout`` and ``socket_timeout`` in the
+  ``OPTIONS``, passed to redis-py's pool; ``config/settings.py`` sets half a second).
+- A call that fails with a connection error or a timeout is answered from a small cache in the
+  process (``LocMemCache``) instead, and so is every call for the next ``RETRY_AFTER`` seconds: one
+  request then tries Redis again. A cached page becomes an uncached one, a fragment is made again.
+  The outage is logged once when it starts and once when it ends; ``/readyz`` answers 503 meanwhile.
+- The process's cache holds what is written during the outage for ``FALLBACK_MAX_AGE`` seconds at
+  most (another process does not see it, so nothing there may stay stale for long), except the rate
+  limits' counters (``COUNTER_PREFIXES``), which keep their windows: signing in during an outage is
+  still limited, per process.
+- Writes that did not reach Redis (a session ended, a page namespace bumped) leave the old value
+  there. The keys are remembered, and deleted from Redis first thing when it answers again; the
+  process's own cache is emptied then. Sessions are kept in the cache for minutes, not weeks
+  (``network.sessions``), so a process that dies during an outage, forgetting what it wrote, leaves
+  stale sessions in Redis for that long at most.
+
+Besides, one ``redis.Redis`` client is kept per connection pool: Django's backend builds a new one
+for every call (about 50 µs: the client copies its table of response callbacks), and a page makes
+several calls. A ``redis.Redis`` is safe to share between threads.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
+import redis
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER = 2.0
+FALLBACK_MAX_AGE = 30
+# The keys of allauth's and django-ratelimit's counters, after the cache's own prefix and version.
+COUNTER_PREFIXES = ("allauth:rl:", "rl:")
+# Keys whose write did not reach Redis, kept to delete there on recovery (beyond this: the oldest go).
+MAX_UNSYNCED = 10_000
+OUTAGE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+class _Outage:
+    """One Redis location's state in this process, shared by the backend instances of every thread."""
+
+    def __init__(self, location: str):
+        self.location = location
+        self.down_until = 0.0
+        self.down = False
+        self.fallback = LocMemCache(f"fallback:{location}", {"OPTIONS": {"MAX_ENTRIES": 5000}})
+        self.unsynced: dict[str, None] = {}
+        self.lock = threading.Lock()
+
+    def failed(self, error: Exception) -> None:
+        self.down_until = time.monotonic() + RETRY_AFTER
+        if not self.down:
+            self.down = True
+            logger.warning(
+                "The cache at %s is unreachable (%s); serving without it", self.location, error, exc_info=True
+            )
+
+    def remember(self, keys) -> None:
+        with self.lock:
+            for key in keys:
+                self.unsynced.pop(key, None)
+                self.unsynced[key] = None
+            while len(self.unsynced) > MAX_UNSYNCED:
+                self.unsynced.pop(next(iter(self.unsynced)))
+
+    def recovered(self, client) -> None:
+        """Redis answered again: delete there what was written in the meantime, then use it."""
+        with self.lock:
+            keys = list(self.unsynced)
+            if keys:
+                client.delete(*keys)
+            self.unsynced.clear()
+            if self.down:
+                self.down = False
+                self.fallback.clear()  # what the outage kept here must not come back in the next one
+                logger.warning("The cache at %s is reachable again (%d stale keys deleted)", self.location, len(keys))
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def _outage_for(location: str) -> _Outage:
+    with _outages_lock:
+        outage = _outages.get(location)
+        if outage is None:
+            outage = _outages[location] = _Outage(location)
+        return outage
+
+
+def _fallback_timeout(key: str, timeout):
+    """How long the process's own cache keeps ``key`` (seconds; None is for ever, as in Django)."""
+    _, _, name = key.split(":", 2) if key.count(":") >= 2 else ("", "", key)
+    if name.startswith(COUNTER_PREFIXES):
+        return timeout
+    return FALLBACK_MAX_AGE if timeout is None else min(timeout, FALLBACK_MAX_AGE)
+
 
 class RedisCacheClient(DjangoRedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
         self._clients = {}
+        self._outage = _outage_for(servers[0])
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -24,6 +119,73 @@ class RedisCacheClient(DjangoRedisCacheClient):
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    def _call(self, method: str, args: tuple, *, writes=(), fallback):
+        outage = self._outage
+        if time.monotonic() >= outage.down_until:
+            try:
+                if outage.down or outage.unsynced:
+                    outage.recovered(self.get_client(write=True))
+                return getattr(super(), method)(*args)
+            except OUTAGE as error:
+                outage.failed(error)
+        if writes:
+            outage.remember(writes)
+        return fallback(outage.fallback)
+
+    def add(self, key, value, timeout):
+        return self._call(
+            "add",
+            (key, value, timeout),
+            writes=(key,),
+            fallback=lambda f: f.add(key, value, _fallback_timeout(key, timeout)),
+        )
+
+    def get(self, key, default):
+        return self._call("get", (key, default), fallback=lambda f: f.get(key, default))
+
+    def set(self, key, value, timeout):
+        return self._call(
+            "set",
+            (key, value, timeout),
+            writes=(key,),
+            fallback=lambda f: f.set(key, value, _fallback_timeout(key, timeout)),
+        )
+
+    def touch(self, key, timeout):
+        return self._call("touch", (key, timeout), fallback=lambda f: f.touch(key, _fallback_timeout(key, timeout)))
+
+    def delete(self, key):
+        return self._call("delete", (key,), writes=(key,), fallback=lambda f: f.delete(key))
+
+    def get_many(self, keys):
+        keys = list(keys)
+        return self._call("get_many", (keys,), fallback=lambda f: f.get_many(keys))
+
+    def has_key(self, key):
+        return self._call("has_key", (key,), fallback=lambda f: f.has_key(key))
+
+    def incr(self, key, delta):
+        return self._call("incr", (key, delta), writes=(key,), fallback=lambda f: f.incr(key, delta))
+
+    def set_many(self, data, timeout):
+        def fallback(f):
+            for key, value in data.items():
+                f.set(key, value, _fallback_timeout(key, timeout))
+
+        return self._call("set_many", (data, timeout), writes=tuple(data), fallback=fallback)
+
+    def delete_many(self, keys):
+        keys = list(keys)
+
+        def fallback(f):
+            for key in keys:
+                f.delete(key)
+
+        return self._call("delete_many", (keys,), writes=keys, fallback=fallback)
+
+    def clear(self):
+        return self._call("clear", (), fallback=lambda f: f.clear())
 
 
 class RedisCache(DjangoRedisCache):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from importlib import import_module
 from types import SimpleNamespace
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -26,7 +27,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections, transaction
 from django.http.cookie import parse_cookie
 from django.utils.functional import SimpleLazyObject
-from django.utils.module_loading import import_string
 
 CLOSE_DEACTIVATED = 4403
 # The member signed out or changed their password: connect again (the session is checked afresh).
@@ -101,7 +101,7 @@ class LazySessionAuthMiddleware(BaseMiddleware):
                 cookies = parse_cookie(value.decode("latin1"))
                 break
         session_key = cookies.get(settings.SESSION_COOKIE_NAME)
-        store = import_string(settings.SESSION_ENGINE).SessionStore(session_key)
+        store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
         user = SimpleLazyObject(
             lambda: auth.get_user(SimpleNamespace(session=store)) if session_key else AnonymousUser()
         )

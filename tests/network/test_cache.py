@@ -1,10 +1,18 @@
-"""The Redis cache backend: Django's, with one client per connection pool."""
+"""The Redis cache backend: Django's, with one client per connection pool, failing open when Redis is
+down or paused (a Redis of the test's own, stopped and paused for real)."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+import redis
 from django.core.cache import cache
+from django.test import override_settings
+
+from network.sessions import SessionStore
+from tests.servers import redis_server
 
 
 def test_the_cache_reuses_one_client_and_works_from_many_threads(redis_cache):
@@ -25,3 +33,89 @@ def test_the_cache_reuses_one_client_and_works_from_many_threads(redis_cache):
     assert cache._cache.get_client("greeting", write=True) is first
     assert results == [(n, {"text": "Salaam"}) for n in range(64)]
     assert cache.get_many([f"n:{n}" for n in range(3)]) == {"n:0": 0, "n:1": 1, "n:2": 2}
+
+
+@pytest.fixture
+def own_redis():
+    """The cache on a Redis of the test's own, which it stops and pauses."""
+    with redis_server() as server:
+        caches = {
+            "default": {
+                "BACKEND": "network.cache.RedisCache",
+                "LOCATION": server.url,
+                "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+            }
+        }
+        with override_settings(CACHES=caches):
+            yield server
+
+
+def test_with_redis_down_the_cache_answers_from_the_process_and_logs_the_outage_once(own_redis, caplog):
+    cache.set("kept", "before", 60)
+    own_redis.stop()
+
+    started = time.monotonic()
+    assert cache.get("kept") is None  # a miss, not an error
+    cache.set("written", "during", 60)
+    values = [cache.get("written") for _ in range(20)]
+    seconds = time.monotonic() - started
+
+    assert values == ["during"] * 20
+    assert seconds < 1.5
+    outages = [r for r in caplog.records if r.name == "network.cache" and "unreachable" in r.getMessage()]
+    assert len(outages) == 1
+
+
+def test_a_paused_redis_costs_one_short_wait(own_redis):
+    cache.set("kept", "before", 60)
+    own_redis.pause()
+
+    started = time.monotonic()
+    first = cache.get("kept")
+    first_seconds = time.monotonic() - started
+    started = time.monotonic()
+    again = [cache.get("kept") for _ in range(50)]
+    again_seconds = time.monotonic() - started
+
+    assert first is None
+    assert again == [None] * 50
+    assert first_seconds < 1.0
+    assert again_seconds < 0.1
+
+
+def test_what_did_not_reach_redis_is_deleted_there_when_it_answers_again(own_redis, monkeypatch, caplog):
+    monkeypatch.setattr("network.cache.RETRY_AFTER", 0.2)
+    cache.set("namespace-version", "old", None)
+    own_redis.pause()
+    cache.set("namespace-version", "new", None)  # lost for Redis, kept by the process for a while
+    assert cache.get("namespace-version") == "new"
+    own_redis.resume()
+    time.sleep(0.3)
+
+    # then: neither the stale value in Redis nor the process's copy
+    assert cache.get("namespace-version") is None
+    raw = redis.Redis.from_url(own_redis.url)
+    assert raw.keys("*namespace-version*") == []
+    assert any("reachable again (1 stale keys deleted)" in r.getMessage() for r in caplog.records)
+
+
+def test_the_process_keeps_what_it_wrote_in_an_outage_briefly_except_rate_limit_counters(own_redis):
+    from network.cache import FALLBACK_MAX_AGE, _fallback_timeout
+
+    assert _fallback_timeout(":1:pages:page:abc", 300) == FALLBACK_MAX_AGE
+    assert _fallback_timeout(":1:pages:version:x", None) == FALLBACK_MAX_AGE
+    assert _fallback_timeout("rabta:1:rl:search:abc", 3600) == 3600
+    assert _fallback_timeout("rabta:1:allauth:rl:account:login_failed:5/5m/key:abc", 300) == 300
+    assert _fallback_timeout(":1:pages:page:abc", 5) == 5
+
+
+@pytest.mark.django_db
+def test_sessions_are_cached_for_minutes_not_weeks(redis_cache, client):
+    from network.sessions import CACHE_SECONDS
+    from tests.network.factories import ProfileFactory
+
+    client.force_login(ProfileFactory().user)
+    key = f"{SessionStore.cache_key_prefix}{client.session.session_key}"
+
+    assert cache.get(key) is not None
+    assert 0 < cache._cache.get_client(key).ttl(cache.make_key(key)) <= CACHE_SECONDS
