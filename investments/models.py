@@ -17,6 +17,15 @@ from django_countries.fields import CountryField
 from network.models import AppendOnlyQuerySet, Organisation, private_storage
 
 
+class CohortQuerySet(models.QuerySet["Cohort"]):
+    def accepting_applications(self, *, today=None) -> CohortQuerySet:
+        """Cohorts open for applications whose closing date (if any) has not passed: the open calls."""
+        today = today or timezone.localdate()
+        return self.filter(status=Cohort.Status.OPEN).filter(
+            Q(applications_close_on__isnull=True) | Q(applications_close_on__gte=today)
+        )
+
+
 class Cohort(models.Model):
     class Phase(models.TextChoices):
         # The SBIR phase model: proof of concept, then build, then commercialisation.
@@ -38,6 +47,13 @@ class Cohort(models.Model):
     ends_on = models.DateField(_("ends on"))
     demo_day = models.DateField(_("demo day"), null=True, blank=True)
     applications_close_on = models.DateField(_("applications close on"), null=True, blank=True)
+    sectors = models.ManyToManyField(
+        "network.Sector",
+        blank=True,
+        related_name="+",
+        verbose_name=_("sectors"),
+        help_text=_("The sectors this cohort looks for; leave empty to welcome every sector."),
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewing_cohorts", verbose_name=_("reviewers")
@@ -46,6 +62,8 @@ class Cohort(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CohortQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "-id"]

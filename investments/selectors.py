@@ -183,3 +183,16 @@ def cohort_overview(*, cohort: Cohort) -> list[dict]:
             }
         )
     return rows
+
+
+def open_cohort_list(*, sector=None, incubator: Organisation | None = None) -> QuerySet[Cohort]:
+    """The open calls: cohorts taking applications today, soonest deadline first (no deadline last),
+    with their incubator and sectors — three queries whatever their number."""
+    from django.db.models import F
+
+    cohorts = Cohort.objects.accepting_applications().select_related("incubator").prefetch_related("sectors")
+    if sector is not None:
+        cohorts = cohorts.filter(sectors=sector)
+    if incubator is not None:
+        cohorts = cohorts.filter(incubator=incubator)
+    return cohorts.order_by(F("applications_close_on").asc(nulls_last=True), "starts_on", "id")

@@ -52,12 +52,12 @@ COHORT_FIELDS = {"name", "phase", "description", "starts_on", "ends_on", "demo_d
 
 
 def _cohort_fields(data: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(data) - COHORT_FIELDS
+    unknown = set(data) - COHORT_FIELDS - {"sectors"}
     if unknown:
         raise ValidationError(
             _("These cohort fields cannot be set here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
         )
-    return data
+    return {field: value for field, value in data.items() if field != "sectors"}
 
 
 @transaction.atomic
@@ -69,6 +69,8 @@ def cohort_create(
     cohort = Cohort(incubator=incubator, created_by=actor, **_cohort_fields(data))
     cohort.full_clean()
     cohort.save()
+    if "sectors" in data:
+        cohort.sectors.set(data["sectors"])
     audit_record(actor=actor, event="investments.cohort.create", target=cohort, ip_address=ip_address)
     return cohort
 
@@ -81,6 +83,8 @@ def cohort_update(*, actor: User, cohort: Cohort, data: dict[str, Any], ip_addre
     # created_by is emptied (SET_NULL) when its author's account goes; that must not block edits.
     cohort.full_clean()
     cohort.save()
+    if "sectors" in data:
+        cohort.sectors.set(data["sectors"])
     audit_record(
         actor=actor,
         event="investments.cohort.update",
