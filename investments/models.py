@@ -354,8 +354,12 @@ class Pitch(models.Model):
         SEED = "seed", _("Seed")
         SERIES_A = "series_a", _("Series A")
 
-    # The deal terms: changing any of them once investors have seen the pitch makes a new version.
+    # The deal terms.
     TERMS = ("ask_amount", "currency", "instrument", "valuation_cap", "pre_money", "minimum_ticket", "use_of_funds")
+    # What an investor decides on: the terms, the traction figures and the stage (docs/deal-room.md says why).
+    # Changing any of them (or the deck) once investors have seen the pitch makes a new version, and
+    # commitments made against the old one must be reconfirmed.
+    MATERIAL = (*TERMS, "stage", "traction")
 
     startup = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="pitches")
     incubator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="incubated_pitches")
@@ -392,6 +396,8 @@ class Pitch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     endorsed_at = models.DateTimeField(null=True, blank=True)
+    # The version the incubator endorsed: the endorsement speaks of its figures, not of later ones.
+    endorsed_version = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -423,9 +429,19 @@ class Pitch(models.Model):
     def terms(self) -> dict:
         return {field: str(getattr(self, field)) if getattr(self, field) is not None else None for field in self.TERMS}
 
+    def material(self) -> dict:
+        """The material fields as stored in a ``PitchVersion``: the terms as strings, the stage, the traction."""
+        return {**self.terms(), "stage": self.stage, "traction": [dict(row) for row in self.traction or []]}
+
+    @property
+    def changed_since_endorsement(self) -> bool:
+        return self.endorsed_version is not None and self.version > self.endorsed_version
+
 
 class PitchVersion(models.Model):
-    """The terms of a pitch as investors saw them before a change."""
+    """The material fields of a pitch (``Pitch.MATERIAL``) as investors saw them before a change.
+
+    Versions kept before traction and stage were material hold the terms only."""
 
     pitch = models.ForeignKey(Pitch, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()

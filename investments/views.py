@@ -600,7 +600,7 @@ def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for action in actions
             ],
             "signals": selectors.mentorship_signals(startup=pitch.startup),
-            "versions": pitch.versions.all(),
+            "versions": selectors.pitch_version_history(pitch=pitch),
             "deck_problem": _deck_problem(pitch) if startup_side or incubator_side else "",
         },
     )
