@@ -14,8 +14,11 @@ class DateInput(forms.DateInput):
 class CohortForm(forms.ModelForm):
     class Meta:
         model = Cohort
-        fields = ["name", "phase", "description", "starts_on", "ends_on", "demo_day", "applications_close_on"]
+        fields = [
+            "name", "phase", "description", "starts_on", "ends_on", "demo_day", "applications_close_on", "sectors",
+        ]  # fmt: skip
         widgets = {
+            "sectors": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 4}),
             "starts_on": DateInput(),
             "ends_on": DateInput(),

@@ -17,6 +17,15 @@ from django_countries.fields import CountryField
 from network.models import AppendOnlyQuerySet, Organisation, private_storage
 
 
+class CohortQuerySet(models.QuerySet["Cohort"]):
+    def accepting_applications(self, *, today=None) -> CohortQuerySet:
+        """Cohorts open for applications whose closing date (if any) has not passed: the open calls."""
+        today = today or timezone.localdate()
+        return self.filter(status=Cohort.Status.OPEN).filter(
+            Q(applications_close_on__isnull=True) | Q(applications_close_on__gte=today)
+        )
+
+
 class Cohort(models.Model):
     class Phase(models.TextChoices):
         # The SBIR phase model: proof of concept, then build, then commercialisation.
@@ -38,6 +47,13 @@ class Cohort(models.Model):
     ends_on = models.DateField(_("ends on"))
     demo_day = models.DateField(_("demo day"), null=True, blank=True)
     applications_close_on = models.DateField(_("applications close on"), null=True, blank=True)
+    sectors = models.ManyToManyField(
+        "network.Sector",
+        blank=True,
+        related_name="+",
+        verbose_name=_("sectors"),
+        help_text=_("The sectors this cohort looks for; leave empty to welcome every sector."),
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewing_cohorts", verbose_name=_("reviewers")
@@ -46,6 +62,8 @@ class Cohort(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CohortQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "-id"]
@@ -336,8 +354,12 @@ class Pitch(models.Model):
         SEED = "seed", _("Seed")
         SERIES_A = "series_a", _("Series A")
 
-    # The deal terms: changing any of them once investors have seen the pitch makes a new version.
+    # The deal terms.
     TERMS = ("ask_amount", "currency", "instrument", "valuation_cap", "pre_money", "minimum_ticket", "use_of_funds")
+    # What an investor decides on: the terms, the traction figures and the stage (docs/deal-room.md says why).
+    # Changing any of them (or the deck) once investors have seen the pitch makes a new version, and
+    # commitments made against the old one must be reconfirmed.
+    MATERIAL = (*TERMS, "stage", "traction")
 
     startup = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="pitches")
     incubator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="incubated_pitches")
@@ -374,6 +396,8 @@ class Pitch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     endorsed_at = models.DateTimeField(null=True, blank=True)
+    # The version the incubator endorsed: the endorsement speaks of its figures, not of later ones.
+    endorsed_version = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -405,9 +429,19 @@ class Pitch(models.Model):
     def terms(self) -> dict:
         return {field: str(getattr(self, field)) if getattr(self, field) is not None else None for field in self.TERMS}
 
+    def material(self) -> dict:
+        """The material fields as stored in a ``PitchVersion``: the terms as strings, the stage, the traction."""
+        return {**self.terms(), "stage": self.stage, "traction": [dict(row) for row in self.traction or []]}
+
+    @property
+    def changed_since_endorsement(self) -> bool:
+        return self.endorsed_version is not None and self.version > self.endorsed_version
+
 
 class PitchVersion(models.Model):
-    """The terms of a pitch as investors saw them before a change."""
+    """The material fields of a pitch (``Pitch.MATERIAL``) as investors saw them before a change.
+
+    Versions kept before traction and stage were material hold the terms only."""
 
     pitch = models.ForeignKey(Pitch, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()

@@ -213,14 +213,35 @@ def access_deal_for_startup_side(user, pk: int):
         .select_related("startup", "incubator")
         .first()
     )
-    if pitch is None or not is_member(user):
+    if pitch is None or not is_startup_side(user, pitch):
         raise Http404
-    if (
+    return pitch
+
+
+def is_startup_side(user, pitch) -> bool:
+    """Members of the pitch's startup, staff of its incubator, and Rabta staff."""
+    if not is_member(user):
+        return False
+    return (
         is_incubator_staff(user, pitch.incubator)
         or Membership.objects.filter(organisation=pitch.startup, user=user).exists()
-    ):
-        return pitch
-    raise Http404
+    )
+
+
+def can_view_interest_timeline(user, pitch) -> bool:
+    """Every investor's interest history on a deal (stages, amounts, reconfirmations) is for the startup's
+    side alone; an investor sees only their own (``interest_history_for``)."""
+    return is_startup_side(user, pitch)
+
+
+def interest_history_for(user, pitch):
+    """The user's own interest history on a deal, oldest first (empty when they have none). The caller has
+    already let them see the deal (``access_deal`` or ``access_closed_deal``)."""
+    from investments.models import InterestEvent
+
+    if not is_member(user):
+        return InterestEvent.objects.none()
+    return InterestEvent.objects.filter(interest__pitch=pitch, interest__investor=user).order_by("at", "id")
 
 
 def can_answer_questions(user, pitch) -> bool:

@@ -183,3 +183,119 @@ def cohort_overview(*, cohort: Cohort) -> list[dict]:
             }
         )
     return rows
+
+
+def open_cohort_list(*, sector=None, incubator: Organisation | None = None) -> QuerySet[Cohort]:
+    """The open calls: cohorts taking applications today, soonest deadline first (no deadline last),
+    with their incubator and sectors — three queries whatever their number."""
+    from django.db.models import F
+
+    cohorts = Cohort.objects.accepting_applications().select_related("incubator").prefetch_related("sectors")
+    if sector is not None:
+        cohorts = cohorts.filter(sectors=sector)
+    if incubator is not None:
+        cohorts = cohorts.filter(incubator=incubator)
+    return cohorts.order_by(F("applications_close_on").asc(nulls_last=True), "starts_on", "id")
+
+
+# --- Versions of a live pitch ------------------------------------------------------------
+
+MONEY_FIELDS = ("ask_amount", "valuation_cap", "pre_money", "minimum_ticket")
+
+
+def _number(text: str) -> str | None:
+    """A figure with separators ("5400" → "5,400"), or None when the text is not a number."""
+    from decimal import InvalidOperation
+
+    from django.utils.formats import number_format
+
+    try:
+        value = Decimal(str(text).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite():
+        return None
+    places = 0 if value == value.to_integral_value() else max(0, -value.normalize().as_tuple().exponent)
+    return number_format(value, decimal_pos=places, force_grouping=True)
+
+
+def _figure(text: str) -> str:
+    """A traction value as a reader expects it: a number with separators, a date as a date, else as written."""
+    from datetime import date
+
+    from django.utils.formats import date_format
+
+    number = _number(text)
+    if number is not None:
+        return number
+    try:
+        return date_format(date.fromisoformat(str(text).strip()), "j M Y")
+    except ValueError:
+        return str(text)
+
+
+def _material_value(field: str, value, currency: str) -> str:
+    from django.utils.translation import gettext as _
+
+    if value in (None, ""):
+        return _("none")
+    if field in MONEY_FIELDS:
+        return f"{_number(value) or value} {currency}"
+    if field == "instrument":
+        return str(Pitch.Instrument(value).label) if value in Pitch.Instrument.values else str(value)
+    if field == "stage":
+        return str(Pitch.Stage(value).label) if value in Pitch.Stage.values else str(value)
+    return str(value)
+
+
+def material_changes(before: dict, after: dict, *, deck_replaced: bool = False) -> list[dict]:
+    """What changed between two snapshots of a pitch's material fields, each value formatted:
+    ``[{"label", "before", "after"}]``. A field an older snapshot did not record is left out."""
+    from django.utils.translation import gettext as _
+
+    rows = []
+    for field in Pitch.MATERIAL:
+        if field not in before or field not in after or before[field] == after[field]:
+            continue
+        if field == "traction":
+            old = {row["metric"]: row["value"] for row in before[field] or []}
+            new = {row["metric"]: row["value"] for row in after[field] or []}
+            for metric in [*old, *(m for m in new if m not in old)]:
+                if old.get(metric) != new.get(metric):
+                    rows.append(
+                        {
+                            "label": _("Traction: %(metric)s") % {"metric": metric},
+                            "before": _figure(old[metric]) if metric in old else _("none"),
+                            "after": _figure(new[metric]) if metric in new else _("none"),
+                        }
+                    )
+            continue
+        rows.append(
+            {
+                "label": str(Pitch._meta.get_field(field).verbose_name).capitalize(),
+                "before": _material_value(field, before[field], before.get("currency") or ""),
+                "after": _material_value(field, after[field], after.get("currency") or ""),
+            }
+        )
+    if deck_replaced:
+        rows.append({"label": _("Deck"), "before": _("the earlier deck"), "after": _("a new deck")})
+    return rows
+
+
+def pitch_version_history(*, pitch: Pitch) -> list[dict]:
+    """Each earlier version of a live pitch, newest first, with every material field that changed when it
+    was replaced (formatted: money as money, figures with separators, dates as dates). One query."""
+    versions = list(pitch.versions.order_by("number"))
+    snapshots = [(v.terms, v.deck_name) for v in versions] + [(pitch.material(), pitch.deck.name)]
+    history = []
+    for n, version in enumerate(versions):
+        (before, old_deck), (after, new_deck) = snapshots[n], snapshots[n + 1]
+        history.append(
+            {
+                "number": version.number,
+                "replaced_at": version.created_at,
+                "next": version.number + 1,
+                "changes": material_changes(before, after, deck_replaced=bool(old_deck) and old_deck != new_deck),
+            }
+        )
+    return list(reversed(history))

@@ -52,12 +52,12 @@ COHORT_FIELDS = {"name", "phase", "description", "starts_on", "ends_on", "demo_d
 
 
 def _cohort_fields(data: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(data) - COHORT_FIELDS
+    unknown = set(data) - COHORT_FIELDS - {"sectors"}
     if unknown:
         raise ValidationError(
             _("These cohort fields cannot be set here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
         )
-    return data
+    return {field: value for field, value in data.items() if field != "sectors"}
 
 
 @transaction.atomic
@@ -69,6 +69,8 @@ def cohort_create(
     cohort = Cohort(incubator=incubator, created_by=actor, **_cohort_fields(data))
     cohort.full_clean()
     cohort.save()
+    if "sectors" in data:
+        cohort.sectors.set(data["sectors"])
     audit_record(actor=actor, event="investments.cohort.create", target=cohort, ip_address=ip_address)
     return cohort
 
@@ -81,6 +83,8 @@ def cohort_update(*, actor: User, cohort: Cohort, data: dict[str, Any], ip_addre
     # created_by is emptied (SET_NULL) when its author's account goes; that must not block edits.
     cohort.full_clean()
     cohort.save()
+    if "sectors" in data:
+        cohort.sectors.set(data["sectors"])
     audit_record(
         actor=actor,
         event="investments.cohort.update",
@@ -595,7 +599,7 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
         raise ValidationError(
             _("A pitch cannot be edited while it is %(status)s.") % {"status": pitch.get_status_display().lower()}
         )
-    before = pitch.terms()
+    before = pitch.material()
     before_version = pitch.version
     old_deck = pitch.deck.name
     for field, value in _pitch_data(data).items():
@@ -605,8 +609,12 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
         # The stored deck is the rewritten one: pages only, no scripts, open actions, files or forms.
         pitch.deck.save("deck.pdf", validate_deck(deck), save=False)
     pitch.full_clean()
-    terms_changed = pitch.terms() != before or (deck is not None and old_deck)
-    if pitch.status == Pitch.Status.READY and terms_changed:
+    after = pitch.material()
+    changed = [field for field in Pitch.MATERIAL if after[field] != before[field]]
+    if deck is not None and old_deck:
+        changed.append("deck")
+    if pitch.status == Pitch.Status.READY and changed:
+        # A material change to a live pitch: the old version is kept, commitments must be reconfirmed.
         PitchVersion.objects.create(
             pitch=pitch, number=pitch.version, terms=before, deck_name=old_deck, created_by=actor
         )
@@ -615,14 +623,14 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
             actor=actor,
             event="investments.pitch.version",
             target=pitch,
-            data={"from": pitch.version - 1, "to": pitch.version},
+            data={"from": pitch.version - 1, "to": pitch.version, "changed": changed},
             ip_address=ip_address,
         )
     pitch.save()
     if pitch.version != before_version:
         from investments.dealroom.services import interests_require_reconfirmation
 
-        interests_require_reconfirmation(pitch=pitch)
+        interests_require_reconfirmation(pitch=pitch, changed=changed)
     audit_record(actor=actor, event="investments.pitch.update", target=pitch, ip_address=ip_address)
     return pitch
 
@@ -691,6 +699,7 @@ def pitch_transition(
         pitch.endorsement_note = comment[:3000]
         pitch.endorsed_by = actor
         pitch.endorsed_at = timezone.now()
+        pitch.endorsed_version = pitch.version
     pitch.save()
     audit_record(
         actor=actor,

@@ -5,6 +5,7 @@ from investments import views
 app_name = "investments"
 
 urlpatterns = [
+    path("open-calls/", views.open_calls, name="open-calls"),
     path("incubators/<slug:slug>/", views.incubator_dashboard, name="incubator-dashboard"),
     path("incubators/<slug:slug>/cohorts/new/", views.cohort_create, name="cohort-create"),
     path("cohorts/<id:pk>/", views.cohort_detail, name="cohort-detail"),

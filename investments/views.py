@@ -44,13 +44,47 @@ from investments.permissions import (
 )
 from network.audit import client_ip
 from network.forms import add_validation_errors
-from network.models import Organisation
+from network.models import Organisation, Sector
 
 
-@login_required
+@require_GET
+def open_calls(request: HttpRequest) -> HttpResponse:
+    """Every cohort taking applications, for anyone: the deadline, sectors and incubator, and a way to apply
+    (signing in first, and coming back to the application)."""
+    sectors = Sector.objects.order_by("name")
+    sector_slug, incubator_slug = request.GET.get("sector", ""), request.GET.get("incubator", "")
+    sector = sectors.filter(slug=sector_slug).first() if sector_slug else None
+    incubator = (
+        Organisation.objects.exclude(kind=Organisation.Kind.STARTUP).filter(slug=incubator_slug).first()
+        if incubator_slug
+        else None
+    )
+    return render(
+        request,
+        "investments/open_calls.html",
+        {
+            "cohorts": selectors.open_cohort_list(sector=sector, incubator=incubator),
+            "sectors": sectors,
+            "sector": sector,
+            "incubator": incubator,
+        },
+    )
+
+
+def _incubator_or_404(slug: str) -> Organisation:
+    incubator = Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first()
+    if incubator is None:
+        raise Http404
+    return incubator
+
+
 @require_GET
 def incubator_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    incubator = access_incubator(request.user, slug)
+    """The incubator's cohorts and pitches for its staff; anyone else is sent to the incubator's public page,
+    which lists its open calls (a link to it is never a dead end)."""
+    incubator = _incubator_or_404(slug)
+    if not is_incubator_staff(request.user, incubator):
+        return redirect(incubator)
     return render(
         request,
         "investments/incubator_dashboard.html",
@@ -564,7 +598,7 @@ def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for action in actions
             ],
             "signals": selectors.mentorship_signals(startup=pitch.startup),
-            "versions": pitch.versions.all(),
+            "versions": selectors.pitch_version_history(pitch=pitch),
             "deck_problem": _deck_problem(pitch) if startup_side or incubator_side else "",
         },
     )

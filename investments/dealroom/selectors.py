@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from investments.models import DeckAccess, Interest, Milestone, Pitch, Question
+from investments.models import DeckAccess, Interest, InterestEvent, Milestone, Pitch, Question
 
 COUNTS = Q(interests__stage__in=[Interest.Stage.SOFT, Interest.Stage.COMMITTED], interests__needs_reconfirmation=False)
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=2))
@@ -182,3 +182,35 @@ def deal_analytics(*, pitch: Pitch) -> dict:
             for page, count in sorted(slides.items())
         ],
     }
+
+
+def interest_timeline(*, pitch: Pitch) -> list[InterestEvent]:
+    """Every move of every investor's interest in a deal, newest first, each with the stage it came from
+    (``previous``: None for an investor's first move). One query, whatever the number of investors.
+
+    Only for the startup's side (``permissions.can_view_interest_timeline``)."""
+    events = list(
+        InterestEvent.objects.filter(interest__pitch=pitch)
+        .select_related("interest__investor__profile")
+        .order_by("at", "id")
+    )
+    last: dict[int, str] = {}
+    for event in events:
+        _set_previous(event, last.get(event.interest_id))
+        last[event.interest_id] = event.stage
+    return list(reversed(events))
+
+
+def _set_previous(event: InterestEvent, previous: str | None) -> None:
+    event.previous = previous if previous != event.stage else None
+    event.previous_label = Interest.Stage(event.previous).label.lower() if event.previous else ""
+
+
+def with_previous_stages(events) -> list[InterestEvent]:
+    """An investor's own history, oldest first, each event with the stage it came from."""
+    events = list(events)
+    previous = None
+    for event in events:
+        _set_previous(event, previous)
+        previous = event.stage
+    return events

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from investments.models import (
     ConfidentialityTerms,
@@ -345,23 +346,58 @@ def interest_reconfirm(*, actor: User, pitch: Pitch, ip_address: str | None = No
     return interest
 
 
-def interests_require_reconfirmation(*, pitch: Pitch) -> int:
-    """The terms of a live pitch changed: soft and firm commitments stop counting until reconfirmed."""
-    affected = list(
-        Interest.objects.filter(pitch=pitch, stage__in=WITH_AMOUNT, needs_reconfirmation=False).select_related(
-            "investor"
-        )
+def interests_require_reconfirmation(*, pitch: Pitch, changed: list[str] | tuple[str, ...] = ()) -> int:
+    """A live pitch changed materially (``changed``: the fields, "deck" for a new deck): soft and firm
+    commitments stop counting until reconfirmed, and their investors are asked to reconfirm; investors
+    watching or considering the deal are told what changed. Investors who passed hear nothing."""
+    what = _changed_fields(changed)
+    interests = list(
+        Interest.objects.filter(pitch=pitch)
+        .exclude(stage=Interest.Stage.PASSED)
+        .select_related("investor")
+        .order_by("pk")
     )
+    affected = [i for i in interests if i.stage in WITH_AMOUNT and not i.needs_reconfirmation]
     Interest.objects.filter(pk__in=[i.pk for i in affected]).update(needs_reconfirmation=True)
-    for interest in affected:
+    url = reverse("deals:deal-detail", args=[pitch.pk]) + "#versions"
+    for interest in interests:
+        if interest.stage in WITH_AMOUNT:
+            message = pgettext(
+                "notification",
+                "%(startup)s changed its pitch (version %(version)s): %(what)s. Review the changes and reconfirm "
+                "your commitment; it does not count until you do.",
+            )
+        else:
+            message = pgettext(
+                "notification", "%(startup)s changed its pitch (version %(version)s): %(what)s. Review the changes."
+            )
         notification_create(
             recipient=interest.investor,
-            kind="investments.interest.reconfirm",
-            message=_("The terms of %(startup)s's round changed. Review them and reconfirm your commitment.")
-            % {"startup": pitch.startup.name},
-            url=reverse("deals:deal-detail", args=[pitch.pk]),
+            kind="investments.interest.reconfirm" if interest.stage in WITH_AMOUNT else "investments.deal.change",
+            message=message % {"startup": pitch.startup.name, "version": pitch.version, "what": what},
+            url=url,
         )
     return len(affected)
+
+
+def _changed_fields(changed) -> str:
+    """The changed material fields in words: "the valuation cap and the traction figures"."""
+    from django.utils.text import get_text_list
+
+    names = {
+        "ask_amount": pgettext("changed field", "the ask"),
+        "currency": pgettext("changed field", "the currency"),
+        "instrument": pgettext("changed field", "the instrument"),
+        "valuation_cap": pgettext("changed field", "the valuation cap"),
+        "pre_money": pgettext("changed field", "the pre-money valuation"),
+        "minimum_ticket": pgettext("changed field", "the minimum ticket"),
+        "use_of_funds": pgettext("changed field", "the use of funds"),
+        "stage": pgettext("changed field", "the stage"),
+        "traction": pgettext("changed field", "the traction figures"),
+        "deck": pgettext("changed field", "the deck"),
+    }
+    words = [names[field] for field in changed if field in names]
+    return get_text_list(words, _("and")) if words else pgettext("changed field", "the terms")
 
 
 def deal_announce(*, pitch: Pitch) -> int:

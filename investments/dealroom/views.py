@@ -38,8 +38,10 @@ from investments.permissions import (
     access_deal,
     access_deal_for_startup_side,
     can_answer_questions,
+    can_view_interest_timeline,
     current_terms,
     deal_room_missing,
+    interest_history_for,
     require_deal_room,
 )
 from network.audit import client_ip
@@ -197,9 +199,11 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "signals": pitch_selectors.mentorship_signals(startup=pitch.startup),
             "milestones": selectors.deal_milestones(pitch=pitch),
             "round": selectors.round_progress(pitch=pitch),
+            "history": pitch_selectors.pitch_version_history(pitch=pitch),
             "questions": selectors.questions_for_investor(pitch=pitch, user=request.user),
             "question_form": QuestionForm(),
             "interest": interest,
+            "history_events": selectors.with_previous_stages(interest_history_for(request.user, pitch)),
             "interest_form": InterestForm(
                 initial={"stage": interest.stage, "amount": interest.amount} if interest else {"stage": "watching"}
             ),
@@ -400,6 +404,9 @@ def analytics(request: HttpRequest, pk: int) -> HttpResponse:
             "pitch": pitch,
             "data": data,
             "round": selectors.round_progress(pitch=pitch),
+            "timeline": (
+                selectors.interest_timeline(pitch=pitch) if can_view_interest_timeline(request.user, pitch) else None
+            ),
             "chart_height": len(data["stages"]) * 22,
         },
     )

@@ -1,0 +1,19 @@
+"""Sitemap sections of the investments app (Django's sitemap framework)."""
+
+from __future__ import annotations
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
+
+from investments.models import Cohort
+
+
+class OpenCohortSitemap(Sitemap):
+    """Cohorts taking applications: the pages founders search for. Drafts, closed calls and running or
+    finished cohorts are left out (the first are private, the others no longer take anyone)."""
+
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self) -> QuerySet[Cohort]:
+        return Cohort.objects.accepting_applications().order_by("pk")
