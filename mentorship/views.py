@@ -43,6 +43,8 @@ from mentorship.permissions import (
     access_own_mentor,
     access_room,
     can_book,
+    can_reschedule_booking,
+    reschedule_refusal,
     room_state,
 )
 from mentorship.realtime import broadcast_message, broadcast_notes
@@ -146,6 +148,10 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request.user, int(request.GET["reschedule"]) if request.GET["reschedule"].isdigit() else 0
         )
         chosen = reschedule.session_type
+        refusal = reschedule_refusal(reschedule, timezone.now())
+        if refusal is not None:
+            messages.error(request, refusal)
+            return redirect(reschedule)
     viewer_tz = viewer_zone(request)
     mentor_tz = ZoneInfo(mentor.timezone)
     days: OrderedDict = OrderedDict()
@@ -277,6 +283,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and not Endorsement.objects.filter(mentor=booking.mentor, founder=booking.mentee).exists()
     )
     viewer_tz = viewer_zone(request)
+    moves, latest = selectors.booking_moves(booking=booking)
     return render(
         request,
         "mentorship/booking_detail.html",
@@ -292,8 +299,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "other_tz": booking.mentee_timezone if is_mentor else booking.mentor.timezone,
             "viewer_tz": str(viewer_tz),
-            "can_move": booking.is_active
-            and booking.start - now >= timedelta(hours=booking.session_type.reschedule_window_hours),
+            "can_move": can_reschedule_booking(request.user, booking, now),
+            "move_refusal": reschedule_refusal(booking, now) if booking.is_active else None,
             "cancel_is_late": booking.status == Booking.Status.CONFIRMED
             and booking.start - now < timedelta(hours=booking.session_type.cancel_window_hours),
             "has_ended": booking.end <= now,
@@ -303,22 +310,23 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "endorsement_form": EndorsementForm() if can_endorse else None,
             "cancel_form": ReasonForm(),
             "decline_form": OptionalReasonForm(),
-            "history": _history(booking),
+            "moves": [
+                {
+                    "old_start": move.old_start.astimezone(viewer_tz),
+                    "new_start": move.new_start.astimezone(viewer_tz),
+                    "by": move.by,
+                    "at": move.at.astimezone(viewer_tz),
+                    "booking": move.booking,
+                }
+                for move in moves
+            ],
+            "latest": latest if latest.pk != booking.pk else None,
             "room_state": room_state(booking, now),
             "room_opens": (booking.start - timedelta(minutes=settings.RABTA["ROOM_OPENS_MINUTES_BEFORE"])).astimezone(
                 viewer_tz
             ),
         },
     )
-
-
-def _history(booking: Booking) -> list[Booking]:
-    chain = []
-    current = booking.rescheduled_from
-    while current is not None and len(chain) < 20:
-        chain.append(current)
-        current = current.rescheduled_from
-    return chain
 
 
 def _booking_action(request: HttpRequest, pk: int, action, success: str, **kwargs) -> HttpResponse:
@@ -386,6 +394,10 @@ def booking_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def booking_reschedule(request: HttpRequest, pk: int, start: datetime) -> HttpResponse:
     booking = access_booking(request.user, pk)
+    refusal = reschedule_refusal(booking, timezone.now())
+    if request.method == "GET" and refusal is not None:
+        messages.error(request, refusal)
+        return redirect(booking)
     if request.method == "POST":
         try:
             moved = services.booking_reschedule(
