@@ -65,10 +65,14 @@ def viewer_zone(request: HttpRequest) -> ZoneInfo:
     return ZoneInfo(timezone.get_current_timezone_name())
 
 
-def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35) -> list[dict]:
-    """Upcoming dates on which the gap between two zones changes by a daylight-saving switch."""
+def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35, until: datetime | None = None) -> list[dict]:
+    """Dates on which the gap between two zones changes by a daylight-saving switch: within
+    ``days`` of now, or up to ``until`` when that is later (the end of the week a page shows)."""
+    now = timezone.now()
+    if until is not None:
+        days = max(days, (until - now).days + 1)
     notices = []
-    for day, old, new in offset_changes(theirs, mine, timezone.now(), days):
+    for day, old, new in offset_changes(theirs, mine, now, days):
         notices.append(
             {
                 "date": day,
@@ -120,6 +124,21 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "mentorship/mentor_list.html", {"filter_form": cached_form(mentor_filter.form), "results": results}
     )
+
+
+def _week_of(tz: ZoneInfo, moment: datetime) -> int:
+    """Which week of the slot picker (0 = this week, in ``tz``) holds ``moment``."""
+    today = timezone.now().astimezone(tz).date()
+    day = moment.astimezone(tz).date()
+    weeks = ((day - timedelta(days=day.weekday())) - (today - timedelta(days=today.weekday()))).days // 7
+    return max(0, min(weeks, 52))
+
+
+def _slot_picker_url(mentor_pk: int, session_type_pk: int, week: int, reschedule_pk: int | None = None) -> str:
+    query = f"?type={session_type_pk}&week={week}"
+    if reschedule_pk is not None:
+        query += f"&reschedule={reschedule_pk}"
+    return f"{reverse('mentorship:mentor-detail', args=[mentor_pk])}{query}"
 
 
 def _week_bounds(tz: ZoneInfo, week: int) -> tuple[datetime, datetime]:
@@ -188,7 +207,10 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "same_zone": str(viewer_tz) == str(mentor_tz),
         "can_book": can_book(request.user, mentor),
         "stats": selectors.mentor_stats(mentor=mentor),
-        "notices": dst_notices(mine=viewer_tz, theirs=mentor_tz) if str(viewer_tz) != str(mentor_tz) else [],
+        # Up to the end of the week shown: browsing to the week of a change, the times move by an hour.
+        "notices": dst_notices(mine=viewer_tz, theirs=mentor_tz, until=_week_bounds(viewer_tz, week)[1])
+        if str(viewer_tz) != str(mentor_tz)
+        else [],
         "rules": mentor.rules.all(),
         "reschedule": reschedule,
     }
@@ -218,8 +240,9 @@ def booking_create(request: HttpRequest, pk: int, type_id: int, start: datetime)
             )
         except ValidationError as error:
             if error.code == "slot_taken":
+                # Back to the week they were choosing in, not to this week.
                 messages.error(request, error.messages[0])
-                return redirect(f"{reverse('mentorship:mentor-detail', args=[mentor.pk])}?type={session_type.pk}")
+                return redirect(_slot_picker_url(mentor.pk, session_type.pk, _week_of(viewer_zone(request), start)))
             add_validation_errors(form, error)
         else:
             if booking.status == Booking.Status.CONFIRMED:
@@ -405,6 +428,13 @@ def booking_reschedule(request: HttpRequest, pk: int, start: datetime) -> HttpRe
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            if error.code == "slot_taken" and reschedule_refusal(booking, timezone.now()) is None:
+                # Back to choosing another time, in the week they were looking at.
+                return redirect(
+                    _slot_picker_url(
+                        booking.mentor_id, booking.session_type_id, _week_of(viewer_zone(request), start), booking.pk
+                    )
+                )
             return redirect(booking)
         messages.success(request, _("The session was moved."))
         return redirect(moved)

@@ -39,7 +39,7 @@ from mentorship.models import (
     SessionType,
 )
 from mentorship.selectors import mentor_slots
-from mentorship.views import START_FORMAT
+from mentorship.views import START_FORMAT, _week_of
 from network.models import AuditEntry, Language, Notification, Sector
 from network.pagecache import bump_pages
 from tests.mentorship.factories import AvailabilityRuleFactory, BookingFactory, MentorFactory, SessionTypeFactory
@@ -832,7 +832,8 @@ def test_booking_a_time_already_taken_sends_back_to_the_mentors_times(client_for
 
     # then
     assert response.status_code == 302
-    assert response.url == f"/mentors/{world.mentor.pk}/?type={world.office_hours.pk}"
+    week = _week_of(ZoneInfo("Asia/Karachi"), world.booking.start)
+    assert response.url == f"/mentors/{world.mentor.pk}/?type={world.office_hours.pk}&week={week}"
     assert messages_of(response) == ["This time was just taken by someone else. Please choose another time."]
     assert snapshot() == before
 
@@ -979,9 +980,12 @@ def test_moving_into_a_time_someone_else_holds_shows_a_message_and_changes_nothi
     # when
     response = client_for(world.member).post(f"/sessions/{world.booking.pk}/move/{world.free_token}/")
 
-    # then
+    # then: back to choosing another time, in the week of the one just taken
     assert response.status_code == 302
-    assert response.url == f"/sessions/{world.booking.pk}/"
+    week = _week_of(ZoneInfo("Asia/Karachi"), world.free)
+    assert response.url == (
+        f"/mentors/{world.mentor.pk}/?type={world.office_hours.pk}&week={week}&reschedule={world.booking.pk}"
+    )
     assert messages_of(response) == ["This time was just taken by someone else. Please choose another time."]
     assert snapshot() == before
 
