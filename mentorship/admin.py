@@ -49,7 +49,7 @@ class MentorAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class BookingAdmin(AuditedModelAdmin):
     list_display = ["start", "mentor", "mentee", "status", "session_type"]
     list_filter = ["status"]
-    raw_id_fields = ["mentor", "mentee", "session_type", "rescheduled_from", "cancelled_by"]
+    raw_id_fields = ["mentor", "mentee", "session_type", "rescheduled_from", "rescheduled_by", "cancelled_by"]
     date_hierarchy = "start"
 
     def has_change_permission(self, request, obj=None):

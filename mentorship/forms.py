@@ -45,6 +45,7 @@ class SessionTypeForm(forms.ModelForm):
             "horizon_days",
             "cancel_window_hours",
             "reschedule_window_hours",
+            "reschedule_cap",
             "weekly_cap",
             "per_mentee_cap",
             "location",

@@ -102,6 +102,15 @@ class SessionType(models.Model):
     reschedule_window_hours = models.PositiveSmallIntegerField(
         _("rescheduling allowed until (hours before)"), default=24, validators=[MaxValueValidator(24 * 14)]
     )
+    reschedule_cap = models.PositiveSmallIntegerField(
+        _("moves allowed per session"),
+        default=2,
+        validators=[MaxValueValidator(10)],
+        help_text=_(
+            "How many times one session can be moved to another time, by you or the founder. "
+            "0: sessions can only be cancelled. Applies to sessions booked from now on."
+        ),
+    )
     weekly_cap = models.PositiveSmallIntegerField(
         _("most sessions per week"),
         null=True,
@@ -126,6 +135,7 @@ class SessionType(models.Model):
                 name="mentorship_sessiontype_duration_range",
             ),
             models.CheckConstraint(condition=Q(location__in=["room", "own"]), name="mentorship_sessiontype_location"),
+            models.CheckConstraint(condition=Q(reschedule_cap__lte=10), name="mentorship_sessiontype_reschedule_cap"),
         ]
 
     def __str__(self) -> str:
@@ -254,6 +264,14 @@ class Booking(models.Model):
     rescheduled_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
     )
+    # Who moved the session to this time (the move happened at ``created_at``).
+    rescheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # How many times the session has been moved so far, and (a snapshot of the session type's
+    # cap when it was booked, like the buffers) how many moves it may have.
+    reschedule_count = models.PositiveSmallIntegerField(default=0)
+    reschedule_cap = models.PositiveSmallIntegerField(default=2)
     created_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=500, blank=True)
@@ -274,6 +292,10 @@ class Booking(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="mentorship_booking_start_before_end"),
+            # A session is never moved more often than its session type allowed when it was booked.
+            models.CheckConstraint(
+                condition=Q(reschedule_count__lte=F("reschedule_cap")), name="mentorship_booking_reschedule_cap"
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status__in=[
@@ -318,6 +340,10 @@ class Booking(models.Model):
     @property
     def duration(self) -> timedelta:
         return self.end - self.start
+
+    @property
+    def reschedules_left(self) -> int:
+        return max(0, self.reschedule_cap - self.reschedule_count)
 
     @property
     def busy_start(self):

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mentorship.models import Booking, Mentor
 from network.permissions import is_member
@@ -56,6 +58,35 @@ def access_listed_mentor(pk: int, viewer=None) -> Mentor:
 
 def can_book(user, mentor: Mentor) -> bool:
     return is_member(user) and mentor.is_listed and user.pk != mentor.user_id
+
+
+def reschedule_refusal(booking: Booking, now: datetime) -> str | None:
+    """Why ``booking`` cannot be moved to another time at ``now``, or None when it can.
+
+    A session can be moved while it is waiting or confirmed, fewer times than its cap (taken from
+    its session type when it was booked), and until the session type's reschedule window.
+    """
+    if not booking.is_active:
+        return _("Only waiting or confirmed sessions can be moved.")
+    if booking.reschedules_left == 0:
+        if booking.reschedule_cap == 0:
+            return _("Sessions of this kind cannot be moved. Cancel instead, if you must.")
+        return ngettext(
+            "This session has already been moved %(count)d time, the most allowed. Cancel instead, if you must.",
+            "This session has already been moved %(count)d times, the most allowed. Cancel instead, if you must.",
+            booking.reschedule_count,
+        ) % {"count": booking.reschedule_count}
+    hours = booking.session_type.reschedule_window_hours
+    if booking.start - now < timedelta(hours=hours):
+        return _("Sessions can be moved until %(hours)d hours before they start. Cancel instead, if you must.") % {
+            "hours": hours
+        }
+    return None
+
+
+def can_reschedule_booking(user, booking: Booking, now: datetime) -> bool:
+    """Whether ``user`` (a participant) may move ``booking`` to another time at ``now``."""
+    return is_participant(user, booking) and reschedule_refusal(booking, now) is None
 
 
 def require_mentor_of(user, booking: Booking) -> None:

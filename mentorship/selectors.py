@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -158,6 +159,42 @@ def booking_list_for(*, user) -> QuerySet[Booking]:
         .exclude(status=Booking.Status.RESCHEDULED)
         .select_related("mentor__user__profile", "mentee__profile", "session_type")
     )
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move of a session: from one start to another, by whom (None if unknown), and when."""
+
+    old_start: datetime
+    new_start: datetime
+    by: object
+    at: datetime
+    booking: Booking  # the booking the move made
+
+
+def booking_moves(*, booking: Booking) -> tuple[list[Move], Booking]:
+    """Every move of the session ``booking`` is part of (the bookings sharing its calendar UID),
+    oldest first, and the latest booking of that session; one query whatever the length."""
+    chain = list(
+        Booking.objects.filter(uid=booking.uid, mentor_id=booking.mentor_id, mentee_id=booking.mentee_id)
+        .select_related("rescheduled_by__profile")
+        .order_by("sequence", "created_at", "id")
+    )
+    by_pk = {b.pk: b for b in chain}
+    moves = [
+        Move(
+            old_start=by_pk[b.rescheduled_from_id].start,
+            new_start=b.start,
+            by=b.rescheduled_by,
+            at=b.created_at,
+            booking=b,
+        )
+        for b in chain
+        if b.rescheduled_from_id in by_pk
+    ]
+    moves.sort(key=lambda move: (move.at, move.booking.pk))
+    latest = moves[-1].booking if moves else booking
+    return moves, latest
 
 
 def session_type_list(*, mentor: Mentor, active_only: bool = True) -> QuerySet[SessionType]:

@@ -37,6 +37,7 @@ from mentorship.models import (
     SessionType,
     new_feed_token,
 )
+from mentorship.permissions import is_participant, reschedule_refusal
 from mentorship.selectors import holding_bookings, mentor_slots, request_ttl
 from mentorship.signals import session_featurable
 from network.audit import audit_record
@@ -347,6 +348,7 @@ def booking_request(
                 end=end,
                 buffer_before_minutes=session_type.buffer_before_minutes,
                 buffer_after_minutes=session_type.buffer_after_minutes,
+                reschedule_cap=session_type.reschedule_cap,
                 status=Booking.Status.REQUESTED if session_type.requires_approval else Booking.Status.CONFIRMED,
                 agenda=agenda,
                 mentee_timezone=mentee_timezone,
@@ -509,21 +511,22 @@ def booking_cancel(
 def booking_reschedule(
     *, actor: User, booking: Booking, new_start: datetime, ip_address: str | None = None, now: datetime | None = None
 ) -> Booking:
-    """Move a booking to another free slot, keeping its history and its calendar identity."""
+    """Move a booking to another free slot, keeping its history and its calendar identity.
+
+    Refused (``ValidationError`` with code ``cannot_move``) for the reasons of
+    ``permissions.reschedule_refusal``: not waiting or confirmed, moved as often as its cap
+    allows, or inside the reschedule window. The new booking counts one more move and records
+    who made it.
+    """
     now = now or timezone.now()
     try:
         with transaction.atomic():
             booking = _lock_booking(booking)
-            if actor.pk not in (booking.mentee_id, booking.mentor.user_id):
+            if not is_participant(actor, booking):
                 raise PermissionDenied
-            if not booking.is_active:
-                raise ValidationError(_("Only waiting or confirmed sessions can be moved."))
-            window = timedelta(hours=booking.session_type.reschedule_window_hours)
-            if booking.start - now < window:
-                raise ValidationError(
-                    _("Sessions can be moved until %(hours)d hours before they start. Cancel instead, if you must.")
-                    % {"hours": booking.session_type.reschedule_window_hours}
-                )
+            refusal = reschedule_refusal(booking, now)
+            if refusal is not None:
+                raise ValidationError(refusal, code="cannot_move")
             session_type = booking.session_type
             session_type.mentor = _lock_mentor(booking.mentor)
             end = _validate_new_time(
@@ -551,6 +554,9 @@ def booking_reschedule(
                 uid=booking.uid,
                 sequence=booking.sequence + 1,
                 rescheduled_from=booking,
+                rescheduled_by=actor,
+                reschedule_count=booking.reschedule_count + 1,
+                reschedule_cap=booking.reschedule_cap,
                 created_at=now,
                 responded_at=now if keeps_confirmation else None,
             )

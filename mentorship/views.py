@@ -43,6 +43,8 @@ from mentorship.permissions import (
     access_own_mentor,
     access_room,
     can_book,
+    can_reschedule_booking,
+    reschedule_refusal,
     room_state,
 )
 from mentorship.realtime import broadcast_message, broadcast_notes
@@ -63,10 +65,14 @@ def viewer_zone(request: HttpRequest) -> ZoneInfo:
     return ZoneInfo(timezone.get_current_timezone_name())
 
 
-def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35) -> list[dict]:
-    """Upcoming dates on which the gap between two zones changes by a daylight-saving switch."""
+def dst_notices(*, mine: ZoneInfo, theirs: ZoneInfo, days: int = 35, until: datetime | None = None) -> list[dict]:
+    """Dates on which the gap between two zones changes by a daylight-saving switch: within
+    ``days`` of now, or up to ``until`` when that is later (the end of the week a page shows)."""
+    now = timezone.now()
+    if until is not None:
+        days = max(days, (until - now).days + 1)
     notices = []
-    for day, old, new in offset_changes(theirs, mine, timezone.now(), days):
+    for day, old, new in offset_changes(theirs, mine, now, days):
         notices.append(
             {
                 "date": day,
@@ -119,6 +125,21 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _week_of(tz: ZoneInfo, moment: datetime) -> int:
+    """Which week of the slot picker (0 = this week, in ``tz``) holds ``moment``."""
+    today = timezone.now().astimezone(tz).date()
+    day = moment.astimezone(tz).date()
+    weeks = ((day - timedelta(days=day.weekday())) - (today - timedelta(days=today.weekday()))).days // 7
+    return max(0, min(weeks, 52))
+
+
+def _slot_picker_url(mentor_pk: int, session_type_pk: int, week: int, reschedule_pk: int | None = None) -> str:
+    query = f"?type={session_type_pk}&week={week}"
+    if reschedule_pk is not None:
+        query += f"&reschedule={reschedule_pk}"
+    return f"{reverse('mentorship:mentor-detail', args=[mentor_pk])}{query}"
+
+
 def _week_bounds(tz: ZoneInfo, week: int) -> tuple[datetime, datetime]:
     today = timezone.now().astimezone(tz).date()
     monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
@@ -145,6 +166,10 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request.user, int(request.GET["reschedule"]) if request.GET["reschedule"].isdigit() else 0
         )
         chosen = reschedule.session_type
+        refusal = reschedule_refusal(reschedule, timezone.now())
+        if refusal is not None:
+            messages.error(request, refusal)
+            return redirect(reschedule)
     viewer_tz = viewer_zone(request)
     mentor_tz = ZoneInfo(mentor.timezone)
     days: OrderedDict = OrderedDict()
@@ -181,7 +206,10 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "same_zone": str(viewer_tz) == str(mentor_tz),
         "can_book": can_book(request.user, mentor),
         "stats": selectors.mentor_stats(mentor=mentor),
-        "notices": dst_notices(mine=viewer_tz, theirs=mentor_tz) if str(viewer_tz) != str(mentor_tz) else [],
+        # Up to the end of the week shown: browsing to the week of a change, the times move by an hour.
+        "notices": dst_notices(mine=viewer_tz, theirs=mentor_tz, until=_week_bounds(viewer_tz, week)[1])
+        if str(viewer_tz) != str(mentor_tz)
+        else [],
         "rules": mentor.rules.all(),
         "reschedule": reschedule,
     }
@@ -211,8 +239,9 @@ def booking_create(request: HttpRequest, pk: int, type_id: int, start: datetime)
             )
         except ValidationError as error:
             if error.code == "slot_taken":
+                # Back to the week they were choosing in, not to this week.
                 messages.error(request, error.messages[0])
-                return redirect(f"{reverse('mentorship:mentor-detail', args=[mentor.pk])}?type={session_type.pk}")
+                return redirect(_slot_picker_url(mentor.pk, session_type.pk, _week_of(viewer_zone(request), start)))
             add_validation_errors(form, error)
         else:
             if booking.status == Booking.Status.CONFIRMED:
@@ -275,6 +304,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and not Endorsement.objects.filter(mentor=booking.mentor, founder=booking.mentee).exists()
     )
     viewer_tz = viewer_zone(request)
+    moves, latest = selectors.booking_moves(booking=booking)
     return render(
         request,
         "mentorship/booking_detail.html",
@@ -290,8 +320,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "other_tz": booking.mentee_timezone if is_mentor else booking.mentor.timezone,
             "viewer_tz": str(viewer_tz),
-            "can_move": booking.is_active
-            and booking.start - now >= timedelta(hours=booking.session_type.reschedule_window_hours),
+            "can_move": can_reschedule_booking(request.user, booking, now),
+            "move_refusal": reschedule_refusal(booking, now) if booking.is_active else None,
             "cancel_is_late": booking.status == Booking.Status.CONFIRMED
             and booking.start - now < timedelta(hours=booking.session_type.cancel_window_hours),
             "has_ended": booking.end <= now,
@@ -301,22 +331,23 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "endorsement_form": EndorsementForm() if can_endorse else None,
             "cancel_form": ReasonForm(),
             "decline_form": OptionalReasonForm(),
-            "history": _history(booking),
+            "moves": [
+                {
+                    "old_start": move.old_start.astimezone(viewer_tz),
+                    "new_start": move.new_start.astimezone(viewer_tz),
+                    "by": move.by,
+                    "at": move.at.astimezone(viewer_tz),
+                    "booking": move.booking,
+                }
+                for move in moves
+            ],
+            "latest": latest if latest.pk != booking.pk else None,
             "room_state": room_state(booking, now),
             "room_opens": (booking.start - timedelta(minutes=settings.RABTA["ROOM_OPENS_MINUTES_BEFORE"])).astimezone(
                 viewer_tz
             ),
         },
     )
-
-
-def _history(booking: Booking) -> list[Booking]:
-    chain = []
-    current = booking.rescheduled_from
-    while current is not None and len(chain) < 20:
-        chain.append(current)
-        current = current.rescheduled_from
-    return chain
 
 
 def _booking_action(request: HttpRequest, pk: int, action, success: str, **kwargs) -> HttpResponse:
@@ -384,6 +415,10 @@ def booking_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def booking_reschedule(request: HttpRequest, pk: int, start: datetime) -> HttpResponse:
     booking = access_booking(request.user, pk)
+    refusal = reschedule_refusal(booking, timezone.now())
+    if request.method == "GET" and refusal is not None:
+        messages.error(request, refusal)
+        return redirect(booking)
     if request.method == "POST":
         try:
             moved = services.booking_reschedule(
@@ -391,6 +426,13 @@ def booking_reschedule(request: HttpRequest, pk: int, start: datetime) -> HttpRe
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            if error.code == "slot_taken" and reschedule_refusal(booking, timezone.now()) is None:
+                # Back to choosing another time, in the week they were looking at.
+                return redirect(
+                    _slot_picker_url(
+                        booking.mentor_id, booking.session_type_id, _week_of(viewer_zone(request), start), booking.pk
+                    )
+                )
             return redirect(booking)
         messages.success(request, _("The session was moved."))
         return redirect(moved)

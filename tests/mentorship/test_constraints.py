@@ -48,3 +48,25 @@ def test_postgresql_refuses_any_overlap_per_mentor_and_per_mentee():
     # back to back is fine
     BookingFactory(session_type=first.session_type, mentee=ProfileFactory().user, start=first.end)
     assert Booking.objects.count() == 2
+
+
+def test_a_booking_cannot_be_moved_more_often_than_its_cap():
+    # given
+    booking = BookingFactory(reschedule_count=2, reschedule_cap=2)
+
+    # when / then
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Booking.objects.filter(pk=booking.pk).update(reschedule_count=3)
+    booking.refresh_from_db()
+    assert (booking.reschedule_count, booking.reschedule_cap) == (2, 2)
+
+
+def test_a_session_type_allows_at_most_ten_moves():
+    # given
+    session_type = SessionTypeFactory(reschedule_cap=10)
+
+    # when / then
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(session_type).objects.filter(pk=session_type.pk).update(reschedule_cap=11)
+    session_type.refresh_from_db()
+    assert session_type.reschedule_cap == 10

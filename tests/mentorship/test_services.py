@@ -74,6 +74,9 @@ def state() -> dict:
                 "cancelled_late",
                 "cancel_reason",
                 "decline_reason",
+                "reschedule_count",
+                "reschedule_cap",
+                "rescheduled_by",
             )
         ),
         "feedback": sorted(Feedback.objects.values_list("pk", "rating")),
@@ -1348,6 +1351,106 @@ def test_booking_reschedule_of_a_cancelled_booking_is_refused(member, office_hou
     # then
     assert excinfo.value.messages == ["Only waiting or confirmed sessions can be moved."]
     assert state() == before
+
+
+NEXT_SAT_10 = NEXT_SAT_9 + timedelta(hours=1)
+
+
+def test_booking_reschedule_counts_each_move_and_records_who_moved(member, mentor, office_hours):
+    # given
+    booking = book(member, office_hours, start=SAT_9)
+
+    # when
+    first = services.booking_reschedule(actor=member, booking=booking, new_start=SAT_10, now=NOW)
+    second = services.booking_reschedule(
+        actor=mentor.user, booking=first, new_start=NEXT_SAT_9, now=NOW + timedelta(hours=2)
+    )
+
+    # then
+    assert list(
+        Booking.objects.order_by("id").values_list("status", "reschedule_count", "reschedule_cap", "rescheduled_by")
+    ) == [
+        ("rescheduled", 0, 2, None),
+        ("rescheduled", 1, 2, member.pk),
+        ("confirmed", 2, 2, mentor.user_id),
+    ]
+    assert (second.created_at, second.reschedules_left) == (NOW + timedelta(hours=2), 0)
+
+
+def test_booking_reschedule_past_the_cap_is_refused(member, mentor, office_hours):
+    # given: the default cap is two moves, by either side
+    assert office_hours.reschedule_cap == 2
+    booking = book(member, office_hours, start=SAT_9)
+    first = services.booking_reschedule(actor=member, booking=booking, new_start=SAT_10, now=NOW)
+    second = services.booking_reschedule(actor=mentor.user, booking=first, new_start=NEXT_SAT_9, now=NOW)
+    before = state()
+
+    # when
+    with pytest.raises(ValidationError) as excinfo:
+        services.booking_reschedule(actor=member, booking=second, new_start=NEXT_SAT_10, now=NOW)
+
+    # then
+    assert excinfo.value.code == "cannot_move"
+    assert excinfo.value.messages == [
+        "This session has already been moved 2 times, the most allowed. Cancel instead, if you must."
+    ]
+    assert state() == before
+
+
+def test_booking_reschedule_follows_the_cap_the_mentor_set(member, mentor, office_hours):
+    # given
+    services.session_type_save(mentor=mentor, session_type=office_hours, data={"reschedule_cap": 1})
+    booking = book(member, office_hours, start=SAT_9)
+    moved = services.booking_reschedule(actor=member, booking=booking, new_start=SAT_10, now=NOW)
+    before = state()
+
+    # when
+    with pytest.raises(ValidationError) as excinfo:
+        services.booking_reschedule(actor=member, booking=moved, new_start=NEXT_SAT_9, now=NOW)
+
+    # then
+    assert excinfo.value.messages == [
+        "This session has already been moved 1 time, the most allowed. Cancel instead, if you must."
+    ]
+    assert state() == before
+
+
+def test_booking_reschedule_of_a_type_that_allows_no_moves_is_refused(member, mentor, office_hours):
+    # given
+    services.session_type_save(mentor=mentor, session_type=office_hours, data={"reschedule_cap": 0})
+    booking = book(member, office_hours, start=SAT_9)
+    before = state()
+
+    # when
+    with pytest.raises(ValidationError) as excinfo:
+        services.booking_reschedule(actor=member, booking=booking, new_start=SAT_10, now=NOW)
+
+    # then
+    assert excinfo.value.messages == ["Sessions of this kind cannot be moved. Cancel instead, if you must."]
+    assert state() == before
+
+
+def test_a_booking_keeps_the_cap_of_when_it_was_booked(member, mentor, office_hours):
+    # given: booked with two moves allowed, then the mentor allows none
+    booking = book(member, office_hours, start=SAT_9)
+    services.session_type_save(mentor=mentor, session_type=office_hours, data={"reschedule_cap": 0})
+
+    # when
+    moved = services.booking_reschedule(actor=member, booking=booking, new_start=SAT_10, now=NOW)
+
+    # then
+    assert (moved.reschedule_count, moved.reschedule_cap, moved.reschedules_left) == (1, 2, 1)
+
+
+def test_a_cap_above_ten_is_refused(mentor, office_hours):
+    # when
+    with pytest.raises(ValidationError) as excinfo:
+        services.session_type_save(mentor=mentor, session_type=office_hours, data={"reschedule_cap": 11})
+
+    # then
+    assert excinfo.value.message_dict == {"reschedule_cap": ["Ensure this value is less than or equal to 10."]}
+    office_hours.refresh_from_db()
+    assert office_hours.reschedule_cap == 2
 
 
 def test_the_old_time_of_a_moved_booking_is_free_again(member, other_member, office_hours):

@@ -14,6 +14,7 @@ import html
 import re
 from datetime import time, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
@@ -38,7 +39,7 @@ from mentorship.models import (
     SessionType,
 )
 from mentorship.selectors import mentor_slots
-from mentorship.views import START_FORMAT
+from mentorship.views import START_FORMAT, _week_of
 from network.models import AuditEntry, Language, Notification, Sector
 from network.pagecache import bump_pages
 from tests.mentorship.factories import AvailabilityRuleFactory, BookingFactory, MentorFactory, SessionTypeFactory
@@ -71,7 +72,15 @@ def snapshot() -> dict:
         "blocked": sorted(BlockedDate.objects.values_list("pk", "date", "note")),
         "bookings": sorted(
             Booking.objects.values_list(
-                "pk", "status", "start", "sequence", "responded_at", "cancel_reason", "decline_reason"
+                "pk",
+                "status",
+                "start",
+                "sequence",
+                "responded_at",
+                "cancel_reason",
+                "decline_reason",
+                "reschedule_count",
+                "rescheduled_by",
             )
         ),
         "feedback": sorted(Feedback.objects.values_list("pk", "booking_id", "author_id", "rating")),
@@ -159,6 +168,7 @@ def session_type_data(**overrides) -> dict:
         "horizon_days": "56",
         "cancel_window_hours": "24",
         "reschedule_window_hours": "24",
+        "reschedule_cap": "2",
         "weekly_cap": "",
         "per_mentee_cap": "2",
         "location": "room",
@@ -822,7 +832,8 @@ def test_booking_a_time_already_taken_sends_back_to_the_mentors_times(client_for
 
     # then
     assert response.status_code == 302
-    assert response.url == f"/mentors/{world.mentor.pk}/?type={world.office_hours.pk}"
+    week = _week_of(ZoneInfo("Asia/Karachi"), world.booking.start)
+    assert response.url == f"/mentors/{world.mentor.pk}/?type={world.office_hours.pk}&week={week}"
     assert messages_of(response) == ["This time was just taken by someone else. Please choose another time."]
     assert snapshot() == before
 
@@ -969,9 +980,12 @@ def test_moving_into_a_time_someone_else_holds_shows_a_message_and_changes_nothi
     # when
     response = client_for(world.member).post(f"/sessions/{world.booking.pk}/move/{world.free_token}/")
 
-    # then
+    # then: back to choosing another time, in the week of the one just taken
     assert response.status_code == 302
-    assert response.url == f"/sessions/{world.booking.pk}/"
+    week = _week_of(ZoneInfo("Asia/Karachi"), world.free)
+    assert response.url == (
+        f"/mentors/{world.mentor.pk}/?type={world.office_hours.pk}&week={week}&reschedule={world.booking.pk}"
+    )
     assert messages_of(response) == ["This time was just taken by someone else. Please choose another time."]
     assert snapshot() == before
 
@@ -1012,6 +1026,144 @@ def test_the_mentor_page_offers_new_times_to_a_participant(client_for, world):
     assert response.status_code == 200
     assert response.context["reschedule"] == world.booking
     assert f"/sessions/{world.booking.pk}/move/" in text(response)
+
+
+def move_twice(world) -> Booking:
+    """Ayesha moves her session, then Omar moves it again: the default cap of two is reached."""
+    first = services.booking_reschedule(actor=world.member, booking=world.booking, new_start=world.free)
+    return services.booking_reschedule(actor=world.mentor.user, booking=first, new_start=slot(world.office_hours, 6))
+
+
+def test_the_booking_page_says_how_many_moves_are_left(client_for, world):
+    # when
+    response = client_for(world.member).get(f"/sessions/{world.booking.pk}/")
+
+    # then
+    page = text(response)
+    assert "This session can be moved 2 more times." in page
+    assert f'href="/mentors/{world.mentor.pk}/?reschedule={world.booking.pk}"' in page
+
+
+def test_the_booking_page_counts_down_after_a_move(client_for, world):
+    # given
+    moved = services.booking_reschedule(actor=world.member, booking=world.booking, new_start=world.free)
+
+    # when
+    response = client_for(world.mentor.user).get(f"/sessions/{moved.pk}/")
+
+    # then
+    page = text(response)
+    assert "This session can be moved 1 more time." in page
+    assert f"?reschedule={moved.pk}" in page
+
+
+@pytest.mark.parametrize("side", ["mentee", "mentor"])
+def test_at_the_cap_the_move_button_is_gone_and_the_page_says_why(client_for, world, side):
+    # given
+    latest = move_twice(world)
+    viewer = world.member if side == "mentee" else world.mentor.user
+
+    # when
+    response = client_for(viewer).get(f"/sessions/{latest.pk}/")
+
+    # then
+    page = text(response)
+    assert response.context["can_move"] is False
+    assert "Move to another time" not in page
+    assert "?reschedule=" not in page
+    assert "This session has already been moved 2 times, the most allowed. Cancel instead, if you must." in page
+    assert "Cancel session" in page
+
+
+def test_at_the_cap_the_mentor_page_does_not_offer_new_times(client_for, world):
+    # given
+    latest = move_twice(world)
+
+    # when
+    response = client_for(world.member).get(f"/mentors/{world.mentor.pk}/", {"reschedule": latest.pk})
+
+    # then
+    assert response.status_code == 302
+    assert response.url == f"/sessions/{latest.pk}/"
+    assert messages_of(response) == [
+        "This session has already been moved 2 times, the most allowed. Cancel instead, if you must."
+    ]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_at_the_cap_moving_is_refused_and_nothing_changes(client_for, world, method):
+    # given
+    latest = move_twice(world)
+    client = client_for(world.member)
+    path = f"/sessions/{latest.pk}/move/{token(slot(world.office_hours, 7))}/"
+    before = snapshot()
+
+    # when
+    response = client.get(path) if method == "get" else client.post(path)
+
+    # then
+    assert response.status_code == 302
+    assert response.url == f"/sessions/{latest.pk}/"
+    assert messages_of(response) == [
+        "This session has already been moved 2 times, the most allowed. Cancel instead, if you must."
+    ]
+    assert snapshot() == before
+    assert Booking.objects.filter(uid=world.booking.uid).count() == 3
+
+
+def test_the_mentor_sets_the_cap_on_the_session_type(client_for, world):
+    # when
+    response = client_for(world.mentor.user).post(
+        f"/mentoring/session-types/{world.office_hours.pk}/", session_type_data(reschedule_cap="0")
+    )
+
+    # then
+    assert response.status_code == 302
+    world.office_hours.refresh_from_db()
+    assert world.office_hours.reschedule_cap == 0
+
+
+@pytest.mark.parametrize("side", ["mentee", "mentor"])
+def test_the_history_shows_each_move_in_the_viewers_zone(client_for, world, side):
+    # given: Ayesha sees times in Karachi, Omar in Los Angeles
+    first_start, second_start = world.free, slot(world.office_hours, 6)
+    first = services.booking_reschedule(actor=world.member, booking=world.booking, new_start=first_start)
+    latest = services.booking_reschedule(actor=world.mentor.user, booking=first, new_start=second_start)
+    viewer = world.member if side == "mentee" else world.mentor.user
+    zone = ZoneInfo("Asia/Karachi" if side == "mentee" else "America/Los_Angeles")
+
+    # when
+    response = client_for(viewer).get(f"/sessions/{latest.pk}/")
+
+    # then
+    def at(moment):
+        return moment.astimezone(zone).strftime("%a %-d %b %Y, %H:%M")
+
+    def on(moment):
+        return moment.astimezone(zone).strftime("%-d %b %Y, %H:%M")
+
+    items = [
+        re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", item))).strip()
+        for item in re.findall(r"<li>(.*?)</li>", response.content.decode().split('id="moves-heading"')[1], re.S)
+    ]
+    me, them = ("you", "Omar Farooq") if side == "mentee" else ("Ayesha Khan", "you")
+    assert items == [
+        f"{at(world.booking.start)} → {at(first_start)} moved by {me} on {on(first.created_at)}",
+        f"{at(first_start)} → {at(second_start)} moved by {them} on {on(latest.created_at)}",
+    ]
+    assert f"Times in your time zone ({zone})." in text(response)
+
+
+def test_an_earlier_booking_of_a_moved_session_links_to_its_current_time(client_for, world):
+    # given
+    moved = services.booking_reschedule(actor=world.member, booking=world.booking, new_start=world.free)
+
+    # when
+    response = client_for(world.member).get(f"/sessions/{world.booking.pk}/")
+
+    # then
+    assert response.context["latest"] == moved
+    assert f'href="/sessions/{moved.pk}/">See its current time' in response.content.decode()
 
 
 # --- Feedback ------------------------------------------------------------------------
