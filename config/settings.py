@@ -323,6 +323,8 @@ if _email_backend == "smtp":
             "username": os.environ.get("EMAIL_HOST_USER", ""),
             "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
             "use_tls": env_bool("EMAIL_USE_TLS", False),
+            # A mail server that accepts the connection and never answers must not hold a worker.
+            "timeout": float(os.environ.get("EMAIL_TIMEOUT", "10")),
         },
     }
 elif _email_backend == "file":
