@@ -335,7 +335,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Internationalisation --------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("ur", _("Urdu"))]
+# Only languages with a translation catalogue in LOCALE_PATHS: a language offered without one would
+# serve English text with that language's tag and direction (Urdu: English laid out right to left).
+# Add ("ur", _("Urdu")) back with locale/ur/LC_MESSAGES/django.po; base.html already sets lang and dir.
+LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
