@@ -50,7 +50,11 @@ if not ALLOWED_HOSTS:
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The site's public origin: every absolute link (emails, calendars, canonical and og:url, the sitemap,
+# feeds, robots.txt) starts with it, and migrate keeps the Wagtail site's address in line with it
+# (cms/origin.py). A domain name, not an address: passkeys (WebAuthn) need one. bin/run-dev and
+# bin/run-prod derive it from HOST and PORT when it is not set (bin/site-url).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
