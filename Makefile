@@ -55,7 +55,7 @@ migrations-check: install
 
 deploy-check: install
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-long-enough-key \
-	DJANGO_ALLOWED_HOSTS=rabta.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+	DJANGO_ALLOWED_HOSTS=rabta.example.org SITE_URL=https://rabta.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Re-pin every dependency from pyproject.toml's ranges in a clean environment.
 lock:
