@@ -120,7 +120,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "network.middleware.SessionMFAMiddleware",
     "network.middleware.MemberTimezoneMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    # django-htmx's request.htmx, and Vary: HX-Request wherever a view looked at it.
+    "network.middleware.HtmxMiddleware",
     # Turns network.ratelimits' refusals into a 429 page (RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
