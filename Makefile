@@ -1,5 +1,5 @@
 # Rabta — the two commands a newcomer needs:
-#   make run    set up everything, load demo data, serve http://127.0.0.1:8000
+#   make run    set up everything, load demo data, serve http://localhost:8000 (PORT=8101 make run: :8101)
 #   make test   set up everything the tests need and run the whole suite
 
 SHELL := /bin/bash
@@ -32,10 +32,11 @@ install-dev: $(VENV)/.installed-dev
 prod: install
 	bin/run-prod
 
+# SITE_URL (links in emails, calendars, the sitemap; the Wagtail site's address, set by migrate) follows
+# HOST and PORT unless it is set (bin/site-url).
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	HOST=$(HOST) PORT=$(PORT) bin/run-dev
+	export HOST=$(HOST) PORT=$(PORT) && export SITE_URL="$$(bin/site-url)" && \
+	$(BIN)/python manage.py migrate --noinput && $(BIN)/python manage.py seed_demo && bin/run-dev
 
 test: install-dev
 	bin/ensure-chromium
@@ -54,7 +55,7 @@ migrations-check: install
 
 deploy-check: install
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-long-enough-key \
-	DJANGO_ALLOWED_HOSTS=rabta.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+	DJANGO_ALLOWED_HOSTS=rabta.example.org SITE_URL=https://rabta.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Re-pin every dependency from pyproject.toml's ranges in a clean environment.
 lock:

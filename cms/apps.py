@@ -10,6 +10,12 @@ class CmsConfig(AppConfig):
         from cms import admin_csp, stories
 
         admin_csp.install()
+        from django.db.models.signals import post_migrate
+
+        from cms import checks, origin  # noqa: F401 - registers the system checks
+
+        # Every migrate leaves the Wagtail site's address at SITE_URL's (cms/origin.py).
+        post_migrate.connect(origin.on_post_migrate, sender=self, dispatch_uid="cms.site_origin")
         from investments.signals import milestone_verified, pitch_closed
         from mentorship.signals import session_featurable
         from network.signals import export_verified

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
@@ -23,6 +24,11 @@ class StoryFeed(Feed):
 
     def link(self):
         return self.index_page.get_full_url(self.request)
+
+    def feed_url(self):
+        # The feed's own address (Atom's rel="self", RSS's atom:link) at the public origin, not at
+        # whatever host the request named.
+        return f"{settings.SITE_URL}{self.request.path}"
 
     def description(self):
         return self.index_page.intro or self.index_page.title

@@ -50,7 +50,11 @@ if not ALLOWED_HOSTS:
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The site's public origin: every absolute link (emails, calendars, canonical and og:url, the sitemap,
+# feeds, robots.txt) starts with it, and migrate keeps the Wagtail site's address in line with it
+# (cms/origin.py). A domain name, not an address: passkeys (WebAuthn) need one. bin/run-dev and
+# bin/run-prod derive it from HOST and PORT when it is not set (bin/site-url).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
@@ -116,7 +120,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "network.middleware.SessionMFAMiddleware",
     "network.middleware.MemberTimezoneMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    # django-htmx's request.htmx, and Vary: HX-Request wherever a view looked at it.
+    "network.middleware.HtmxMiddleware",
     # Turns network.ratelimits' refusals into a 429 page (RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -343,7 +348,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Internationalisation --------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("ur", _("Urdu"))]
+# Only languages with a translation catalogue in LOCALE_PATHS: a language offered without one would
+# serve English text with that language's tag and direction (Urdu: English laid out right to left).
+# Add ("ur", _("Urdu")) back with locale/ur/LC_MESSAGES/django.po; base.html already sets lang and dir.
+LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

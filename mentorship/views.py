@@ -526,7 +526,8 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mentorship/calendar_settings.html",
-        {"feed_url": request.build_absolute_uri(feed.get_absolute_url())},
+        # The address calendar apps keep for good: the public origin, not the host this request named.
+        {"feed_url": f"{settings.SITE_URL}{feed.get_absolute_url()}"},
     )
 
 

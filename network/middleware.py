@@ -9,6 +9,9 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
+from django_htmx.middleware import HtmxMiddleware as DjangoHtmxMiddleware
 
 # NUL (PostgreSQL refuses it in text: DataError) and lone surrogates (no encoding can write them:
 # UnicodeEncodeError on the way to any database). No form, link or header of the site needs either.
@@ -191,3 +194,30 @@ def _is_staff_tool(path: str) -> bool:
         return path.startswith((reverse("admin:index"), reverse("wagtailadmin_home")))
     except NoReverseMatch:  # a URL configuration without them
         return False
+
+
+class _ConsultedHtmxDetails(HtmxDetails):
+    """``request.htmx`` that remembers whether anything asked if the request came from htmx."""
+
+    consulted = False
+
+    def __bool__(self) -> bool:
+        self.consulted = True
+        return super().__bool__()
+
+
+class HtmxMiddleware(DjangoHtmxMiddleware):
+    """django-htmx's middleware, plus ``Vary: HX-Request`` on every response whose view (or template)
+    looked at ``request.htmx``: such a URL answers a fragment to htmx and a page to a navigation, and
+    without Vary the browser's cache hands the fragment back to Back or a reload (django-htmx's
+    documented advice; one mechanism here instead of a decorator on each view)."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __call__(self, request):
+        request.htmx = details = _ConsultedHtmxDetails(request)
+        response = self.get_response(request)
+        if details.consulted:
+            patch_vary_headers(response, ("HX-Request",))
+        return response

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -1500,7 +1501,7 @@ def test_calendar_settings_show_the_private_address(client_for, world):
 
     # then
     assert response.status_code == 200
-    assert response.context["feed_url"] == f"http://testserver/calendar/{world.feed.token}.ics"
+    assert response.context["feed_url"] == f"{settings.SITE_URL}/calendar/{world.feed.token}.ics"
 
 
 def test_making_a_new_calendar_address_revokes_the_old_one(client, client_for, world):
