@@ -4,11 +4,16 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 
 from cms import views as cms_views
+from investments.sitemaps import OpenCohortSitemap
 from network import health
 from network import views as network_views
+
+# The sitemap's sections: Wagtail's pages (stories, the home page), then each app's public pages.
+SITEMAPS = {"pages": WagtailSitemap, "open-calls": OpenCohortSitemap}
 
 # One way in: the admin's, Wagtail's and Django's own sign-in, password reset and password change
 # pages send everyone to allauth's, so two-factor authentication, email verification and rate
@@ -25,7 +30,7 @@ urlpatterns = [
     path("_util/login/", network_views.sign_in_elsewhere),
     path("editors/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("network.urls")),
     path("", include("mentorship.urls")),
     path("deals/", include("investments.dealroom.urls")),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 
@@ -14,6 +17,12 @@ class OpenCohortSitemap(Sitemap):
 
     changefreq = "weekly"
     priority = 0.6
+
+    def get_protocol(self, protocol=None) -> str:
+        return urlsplit(settings.SITE_URL).scheme  # the public origin, not the request's
+
+    def get_domain(self, site=None) -> str:
+        return urlsplit(settings.SITE_URL).netloc
 
     def items(self) -> QuerySet[Cohort]:
         return Cohort.objects.accepting_applications().order_by("pk")

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -156,3 +157,16 @@ def test_a_manager_names_the_sectors_a_cohort_looks_for(client_for):
     cohort = Cohort.objects.get(name="Hack")
     assert response.status_code == 302
     assert list(cohort.sectors.all()) == [fintech]
+
+
+@override_settings(SITE_URL="https://rabta.pk")
+def test_the_sitemap_lists_open_calls_at_the_public_origin(client):
+    today = timezone.localdate()
+    open_cohort = CohortFactory(name="Open")
+    closed = CohortFactory(name="Closed", applications_close_on=today - timedelta(days=1))
+
+    body = client.get("/sitemap.xml", HTTP_HOST="127.0.0.1").content.decode()
+
+    assert f"<loc>https://rabta.pk/cohorts/{open_cohort.pk}/</loc>" in body
+    assert f"/cohorts/{closed.pk}/" not in body
+    assert "127.0.0.1" not in body
