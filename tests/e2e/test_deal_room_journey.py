@@ -133,11 +133,11 @@ def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server,
     founder_page.get_by_label("Valuation cap").fill("5000000")
     founder_page.get_by_role("button", name="Save and preview").click()
     confirm_password(founder_page)
-    expect(founder_page.get_by_text("version 2")).to_be_visible()
+    expect(founder_page.get_by_role("heading", name="Version 1, replaced by version 2")).to_be_visible()
 
     # then: the investor's commitment waits for reconfirmation, and counts again once reconfirmed
     angel_page.reload()
-    expect(angel_page.get_by_text("The terms changed since your commitment")).to_be_visible()
+    expect(angel_page.get_by_text("The pitch changed materially since your commitment")).to_be_visible()
     angel_page.get_by_role("button", name="Reconfirm my commitment").click()
     expect(angel_page.get_by_text("Your commitment stands against the new terms.")).to_be_visible()
     interest = Interest.objects.get(investor=angel, pitch=pitch)
