@@ -87,7 +87,16 @@ def test_an_editor_chooses_a_picture_and_schedules_a_story(browser: Browser, liv
     picker = page.locator(".xdsoft_datetimepicker:visible")
     picker.locator(".xdsoft_next").first.click()
     picker.locator("td.xdsoft_date:not(.xdsoft_other_month)[data-date='15']").click()
-    picker.locator(".xdsoft_time[data-hour='9'][data-minute='0']").click()
+    # the time list opens scrolled to the current hour: scroll it with the wheel, as a person would
+    times = picker.locator(".xdsoft_time_box")
+    nine = picker.locator(".xdsoft_time[data-hour='9'][data-minute='0']")
+    times.hover()
+    for _ in range(40):
+        box, item = times.bounding_box(), nine.bounding_box()
+        if box["y"] <= item["y"] and item["y"] + item["height"] <= box["y"] + box["height"]:
+            break
+        page.mouse.wheel(0, -60 if item["y"] < box["y"] else 60)
+    nine.click()
     chosen = schedule.get_by_label("Go live date/time").input_value()
     assert re.fullmatch(r"\d{4}-\d{2}-15 09:00", chosen), chosen
     schedule.get_by_role("button", name="Save schedule").click()
