@@ -1,18 +1,21 @@
-"""The Redis cache backend: Django's, with one client per connection pool, failing open when Redis is
-down or paused (a Redis of the test's own, stopped and paused for real)."""
+"""The Redis cache backend: Django's, with one connection pool and client per process, failing open when
+Redis is down or paused (a Redis of the test's own, stopped and paused for real)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
+import requests
 from django.core.cache import cache
 from django.test import override_settings
 
+from network.realtime import off_thread
 from network.sessions import SessionStore
-from tests.servers import redis_server
+from tests.servers import redis_server, web_server
 
 
 def test_the_cache_reuses_one_client_and_works_from_many_threads(redis_cache):
@@ -119,3 +122,44 @@ def test_sessions_are_cached_for_minutes_not_weeks(redis_cache, client):
 
     assert cache.get(key) is not None
     assert 0 < cache._cache.get_client(key).ttl(cache.make_key(key)) <= CACHE_SECONDS
+
+
+def _connections_opened(server) -> int:
+    return redis.Redis.from_url(server.url).info("stats")["total_connections_received"]
+
+
+def test_every_context_shares_the_process_pool(own_redis):
+    # given: 50 tasks, as 50 WebSocket connections are, each with its context and so its own cache instance
+    @off_thread
+    def read_twice():
+        from django.core.cache import caches
+
+        caches["default"].get("a")
+        caches["default"].get("b")
+        return id(caches["default"])
+
+    async def connections():
+        return await asyncio.gather(*(asyncio.create_task(read_twice()) for _ in range(50)))
+
+    before = _connections_opened(own_redis)
+
+    # when
+    instances = asyncio.run(connections())
+
+    # then: Django made an instance per context, and they opened no more connections than threads ran
+    assert len(set(instances)) == 50
+    assert _connections_opened(own_redis) - before <= 8
+
+
+def test_page_views_on_the_production_server_reuse_its_redis_connections(db):
+    with redis_server() as server, web_server(REDIS_URL=server.url) as base:
+        with requests.Session() as browser:
+            assert browser.get(f"{base}/mentors/", timeout=30).status_code == 200  # the pool's first connection
+            before = _connections_opened(server)
+
+            # when: a hundred page views, each read through the cache
+            statuses = {browser.get(f"{base}/mentors/", timeout=30).status_code for _ in range(100)}
+
+        # then: served from the connections already open (before: one new connection a page view)
+        assert statuses == {200}
+        assert _connections_opened(server) - before <= 2
