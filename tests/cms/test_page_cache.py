@@ -121,3 +121,30 @@ def test_members_always_get_a_fresh_page(client_for):
 def test_a_page_with_a_csrf_token_is_never_shared(client):
     assert client.get("/form/")["X-Page-Cache"] == "miss"
     assert client.get("/form/")["X-Page-Cache"] == "miss"
+
+
+def test_a_visitor_gets_a_stored_page_in_one_round_trip_to_the_cache(client):
+    import redis
+    from django.test import override_settings
+
+    from tests.servers import redis_server
+
+    with redis_server() as server:
+        caches = {"default": {"BACKEND": "network.cache.RedisCache", "LOCATION": server.url}}
+        with override_settings(CACHES=caches):
+            assert fetch(client, "/")[0] == "miss"
+            stats = redis.Redis.from_url(server.url)
+            before = stats.info("commandstats")
+
+            # when
+            state, _html = fetch(client, "/")
+
+            # then: the page and its namespaces' versions came back together
+            after = stats.info("commandstats")
+            calls = {
+                command: after[command]["calls"] - before.get(command, {}).get("calls", 0)
+                for command in after
+                if command != "cmdstat_info"
+            }
+            assert state == "hit"
+            assert {command: n for command, n in calls.items() if n} == {"cmdstat_mget": 1}
