@@ -38,7 +38,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mentorship.models import Booking, Mentor, RoomMessage, SessionType
@@ -68,6 +68,12 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:
@@ -129,8 +135,12 @@ def _cookie(user: User) -> str:
     return f"{settings.PRODUCTION_SESSION_COOKIE_NAME}={session.session_key}"
 
 
+@transaction.atomic
 def clean_up() -> None:
     users = User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
+    # A server still finishing its last messages would store one between the two deletes below; with the
+    # rooms locked first, its INSERT waits for this transaction and then finds no room.
+    list(Booking.objects.filter(mentee__in=users).select_for_update().values_list("pk", flat=True))
     RoomMessage.objects.filter(booking__mentee__in=users).delete()
     Booking.objects.filter(mentee__in=users).delete()
     SessionType.objects.filter(mentor__user__in=users).delete()
@@ -351,7 +361,8 @@ class Command(BaseCommand):
                     f"{name}, {rooms} rooms ({2 * rooms} clients), a message per client every 2 s for {seconds} s: "
                     f"sent {result['sent']}, delivered {result['delivered']} ({result['ratio']:.2%}), "
                     f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, connect errors {result['errors']}, "
-                    f"memory {result['per_connection_kib']:.0f} KiB per idle connection"
+                    f"memory {result['per_connection_kib']:.0f} KiB per idle connection, "
+                    f"server CPU {result['cpu_ms_per_message']:.2f} ms per message sent"
                     + (f"; last connect error: {result['last_error']}" if result["errors"] else "")
                 )
         finally:
@@ -558,10 +569,14 @@ class Command(BaseCommand):
             await asyncio.sleep(0.2)
         await asyncio.sleep(1)
         memory_idle = sum(rss_kib(pid) for pid in pids)
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
         ready.set()
         await asyncio.sleep(seconds)
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # What a message costs the servers, whatever else runs on the machine: their CPU time while
+        # the clients talked, per message sent.
+        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
         sent = len(stats.sent)
         if stats.timeline:
             first = stats.timeline[0][0]
@@ -581,4 +596,5 @@ class Command(BaseCommand):
             "errors": stats.errors,
             "per_connection_kib": (memory_idle - memory_before) / max(1, len(inboxes)),
             "last_error": stats.last_error,
+            "cpu_ms_per_message": 1000 * cpu / sent if sent else float("nan"),
         }
