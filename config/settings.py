@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -55,6 +56,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # (cms/origin.py). A domain name, not an address: passkeys (WebAuthn) need one. bin/run-dev and
 # bin/run-prod derive it from HOST and PORT when it is not set (bin/site-url).
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# Where security researchers report a vulnerability (/.well-known/security.txt, RFC 9116): an email
+# address or an https:// page; by default security@ the public origin's host.
+SECURITY_CONTACT = os.environ.get("RABTA_SECURITY_CONTACT", "") or f"security@{urlsplit(SITE_URL).hostname}"
 
 INSTALLED_APPS = [
     "daphne",
@@ -417,6 +422,8 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    # The web app manifest (/manifest.webmanifest), named here rather than left to default-src.
+    "manifest-src": [CSP.SELF],
 }
 # Under /editors/ only (cms/admin_csp.py): Wagtail writes a short inline script after each date
 # picker and chooser to start it, and its rich text editor creates <style> elements; those, and

@@ -9,7 +9,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 
 from cms import views as cms_views
 from investments.sitemaps import OpenCohortSitemap
-from network import health
+from network import health, wellknown
 from network import views as network_views
 
 # The sitemap's sections: Wagtail's pages (stories, the home page), then each app's public pages.
@@ -23,6 +23,10 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("robots.txt", wellknown.robots_txt, name="robots-txt"),
+    path(".well-known/security.txt", wellknown.security_txt, name="security-txt"),
+    path("favicon.ico", wellknown.favicon, name="favicon"),
+    path("manifest.webmanifest", wellknown.manifest, name="manifest"),
     path("admin/password_change/", network_views.password_change_elsewhere),
     path("admin/", admin.site.urls),
     path("editors/login/", network_views.sign_in_elsewhere),
