@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "network.middleware.MemberTimezoneMiddleware",
     # django-htmx's request.htmx, and Vary: HX-Request wherever a view looked at it.
     "network.middleware.HtmxMiddleware",
+    # A browser that opens a POST-only address gets a page with its 405, not an empty one.
+    "network.middleware.MethodNotAllowedPageMiddleware",
     # Turns network.ratelimits' refusals into a 429 page (RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -462,6 +464,8 @@ RABTA_RATE_LIMITS = {
     "export": os.environ.get("RABTA_RATE_EXPORTS", "30/h"),
 }
 RATELIMIT_VIEW = "network.views.rate_limited"
+# A form refused for its CSRF token or cookie: the site's page, saying what to do (network.views).
+CSRF_FAILURE_VIEW = "network.views.csrf_failure"
 RATELIMIT_USE_CACHE = "default"
 # django-ratelimit names the backends it knows; Django's own Redis backend (ours wraps it) counts
 # atomically too. Without Redis, the local-memory cache of the embedded default is one process's:

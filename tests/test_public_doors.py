@@ -1,4 +1,5 @@
-"""The public site's doors: robots.txt, security.txt, the favicon, the web app manifest."""
+"""The public site's doors: robots.txt, security.txt, the favicon, the web app manifest and the error
+pages."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import path, reverse
 from django.utils import timezone
+from django.views.defaults import server_error
+
+from config import urls as config_urls
+from tests.network.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +96,125 @@ def test_the_doors_are_answered_again_and_never_kept_by_the_visitor_page_cache(c
 
     assert [r.status_code for r in responses] == [200, 200]
     assert ["X-Page-Cache" in r for r in responses] == [False, False]
+
+
+# --- Error pages -------------------------------------------------------------------------------
+
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+HTML_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def _boom(request):
+    raise RuntimeError("the database went away")
+
+
+urlpatterns = [path("boom/", _boom), *config_urls.urlpatterns]
+
+
+def assert_site_layout(html: str, heading: str) -> None:
+    assert VIEWPORT in html
+    assert '<header class="site-header">' in html
+    assert '<main id="main" tabindex="-1">' in html
+    assert '<footer class="site-footer">' in html
+    assert f"<h1>{heading}</h1>" in html
+    assert '<li><a href="/">Home</a></li>' in html
+    assert '<li><a href="/mentors/">Find a mentor</a></li>' in html
+
+
+def test_a_missing_page_is_a_404_in_the_site_layout_with_ways_on(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert_site_layout(response.content.decode(), "Page not found")
+
+
+def test_a_member_on_a_missing_page_is_offered_the_directory_too(member_client):
+    response = member_client.get("/mentors/999999/")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert_site_layout(html, "Page not found")
+    assert '<li><a href="/members/">Directory</a></li>' in html
+
+
+def test_a_page_the_member_may_not_open_is_a_403_in_the_site_layout(member_client):
+    # given: an organisation the member does not belong to
+    OrganisationFactory(slug="raqam-pay")
+
+    # when
+    response = member_client.get(reverse("network:organisation-edit", args=["raqam-pay"]))
+
+    # then
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert_site_layout(html, "You cannot open this page")
+    assert "Your account does not give you access to this page." in html
+
+
+@override_settings(ROOT_URLCONF="tests.test_public_doors")
+def test_a_server_error_is_a_500_in_the_site_layout_without_a_menu(client):
+    # given
+    client.raise_request_exception = False
+
+    # when
+    response = client.get("/boom/")
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert_site_layout(html, "Something went wrong")
+    assert "Sign in" not in html
+
+
+def test_the_500_page_renders_without_a_query_or_a_context_processor(rf, django_assert_num_queries):
+    # given: what Django's handler500 does, with no request in the template's context
+    request = rf.get("/")
+
+    # when
+    with django_assert_num_queries(0):
+        response = server_error(request)
+
+    # then
+    assert response.status_code == 500
+    assert_site_layout(response.content.decode(), "Something went wrong")
+
+
+def test_opening_a_post_only_address_in_a_browser_is_a_405_page_keeping_allow(member_client):
+    # when
+    response = member_client.get(reverse("network:notification-read-all"), HTTP_ACCEPT=HTML_ACCEPT)
+
+    # then
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert_site_layout(response.content.decode(), "This address is not a page")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"HTTP_ACCEPT": "application/json"}, {"HTTP_ACCEPT": HTML_ACCEPT, "HTTP_HX_REQUEST": "true"}, {}],
+    ids=["json", "htmx", "no-accept"],
+)
+def test_a_405_for_json_htmx_and_scripts_stays_empty(member_client, headers):
+    response = member_client.get(reverse("network:notification-read-all"), **headers)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.content == b""
+
+
+def test_a_form_refused_for_its_csrf_token_is_a_403_page_saying_what_to_do(db):
+    # given
+    client = Client(enforce_csrf_checks=True)
+
+    # when
+    response = client.post("/accounts/login/", {"login": "someone@example.org", "password": "x"})
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert_site_layout(html, "The form was not sent")
+    assert "<li>Reload the page (what you typed may need typing again).</li>" in html
+    assert "<li>Send the form again.</li>" in html
