@@ -9,11 +9,18 @@ from wagtail.contrib.sitemaps.views import sitemap
 
 from cms import views as cms_views
 from investments.sitemaps import OpenCohortSitemap
+from mentorship.sitemaps import MentorSitemap
 from network import health, wellknown
 from network import views as network_views
+from network.sitemaps import OrganisationSitemap
 
 # The sitemap's sections: Wagtail's pages (stories, the home page), then each app's public pages.
-SITEMAPS = {"pages": WagtailSitemap, "open-calls": OpenCohortSitemap}
+SITEMAPS = {
+    "pages": WagtailSitemap,
+    "open-calls": OpenCohortSitemap,
+    "mentors": MentorSitemap,
+    "organisations": OrganisationSitemap,
+}
 
 # One way in: the admin's, Wagtail's and Django's own sign-in, password reset and password change
 # pages send everyone to allauth's, so two-factor authentication, email verification and rate

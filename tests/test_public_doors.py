@@ -1,5 +1,5 @@
-"""The public site's doors: robots.txt, security.txt, the favicon, the web app manifest and the error
-pages."""
+"""The public site's doors: robots.txt, security.txt, the favicon, the web app manifest, the error
+pages and the sitemap's mentors and organisations."""
 
 from __future__ import annotations
 
@@ -7,13 +7,20 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.defaults import server_error
 
 from config import urls as config_urls
-from tests.network.factories import OrganisationFactory
+from mentorship.models import Mentor
+from mentorship.sitemaps import MentorSitemap
+from network.models import User
+from network.sitemaps import OrganisationSitemap
+from tests.mentorship.factories import MentorFactory
+from tests.network.factories import OrganisationFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +225,84 @@ def test_a_form_refused_for_its_csrf_token_is_a_403_page_saying_what_to_do(db):
     assert_site_layout(html, "The form was not sent")
     assert "<li>Reload the page (what you typed may need typing again).</li>" in html
     assert "<li>Send the form again.</li>" in html
+
+
+# --- The sitemap's mentors and organisations ---------------------------------------------------
+
+
+def _sitemap(client) -> str:
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@override_settings(SITE_URL="https://rabta.pk")
+def test_the_sitemap_lists_mentors_visitors_may_open_and_no_other(client):
+    # given
+    shown = MentorFactory()
+    members_only = MentorFactory(user=ProfileFactory(is_mentor=True, visibility="members").user)
+    suspended = MentorFactory(status=Mentor.Status.SUSPENDED)
+    pending = MentorFactory(status=Mentor.Status.PENDING)
+    deactivated = MentorFactory()
+    User.objects.filter(pk=deactivated.user_id).update(is_active=False)
+
+    # when
+    sitemap = _sitemap(client)
+
+    # then
+    lastmod = shown.user.profile.updated_at.date().isoformat()
+    assert f"<loc>https://rabta.pk/mentors/{shown.pk}/</loc><lastmod>{lastmod}</lastmod>" in sitemap
+    for hidden in (members_only, suspended, pending, deactivated):
+        assert f"/mentors/{hidden.pk}/" not in sitemap
+    assert [m.pk for m in MentorSitemap().items()] == [shown.pk]
+    # and each one listed is a page a visitor gets
+    assert client.get(f"/mentors/{shown.pk}/").status_code == 200
+    assert client.get(f"/mentors/{members_only.pk}/").status_code == 404
+
+
+@override_settings(SITE_URL="https://rabta.pk")
+def test_the_sitemap_lists_organisation_pages_at_the_public_origin(client):
+    # given
+    organisation = OrganisationFactory(slug="raqam-pay")
+
+    # when
+    sitemap = _sitemap(client)
+
+    # then
+    lastmod = organisation.updated_at.date().isoformat()
+    assert f"<loc>https://rabta.pk/organisations/raqam-pay/</loc><lastmod>{lastmod}</lastmod>" in sitemap
+    assert client.get("/organisations/raqam-pay/").status_code == 200
+
+
+def test_the_sitemap_costs_the_same_queries_for_one_mentor_and_organisation_as_for_many(client):
+    # given: one of each, and the site looked up once (Wagtail keeps it)
+    MentorFactory()
+    OrganisationFactory()
+    _sitemap(client)
+    with CaptureQueriesContext(connection) as few:
+        _sitemap(client)
+    for _ in range(4):
+        MentorFactory()
+        OrganisationFactory()
+
+    # when
+    with CaptureQueriesContext(connection) as many:
+        sitemap = _sitemap(client)
+
+    # then
+    assert sitemap.count("/mentors/") == 5
+    assert sitemap.count("/organisations/") == 5
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("section", [MentorSitemap, OrganisationSitemap], ids=["mentors", "organisations"])
+def test_a_sitemap_section_is_two_queries_its_count_and_its_rows(section, django_assert_num_queries):
+    for _ in range(3):
+        MentorFactory()
+        OrganisationFactory()
+
+    with django_assert_num_queries(2):
+        urls = section().get_urls()
+
+    assert len(urls) == 3
+    assert all(url["lastmod"] is not None for url in urls)
