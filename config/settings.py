@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -55,6 +56,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # (cms/origin.py). A domain name, not an address: passkeys (WebAuthn) need one. bin/run-dev and
 # bin/run-prod derive it from HOST and PORT when it is not set (bin/site-url).
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# Where security researchers report a vulnerability (/.well-known/security.txt, RFC 9116): an email
+# address or an https:// page; by default security@ the public origin's host.
+SECURITY_CONTACT = os.environ.get("RABTA_SECURITY_CONTACT", "") or f"security@{urlsplit(SITE_URL).hostname}"
 
 INSTALLED_APPS = [
     "daphne",
@@ -122,6 +127,8 @@ MIDDLEWARE = [
     "network.middleware.MemberTimezoneMiddleware",
     # django-htmx's request.htmx, and Vary: HX-Request wherever a view looked at it.
     "network.middleware.HtmxMiddleware",
+    # A browser that opens a POST-only address gets a page with its 405, not an empty one.
+    "network.middleware.MethodNotAllowedPageMiddleware",
     # Turns network.ratelimits' refusals into a 429 page (RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
@@ -417,6 +424,8 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    # The web app manifest (/manifest.webmanifest), named here rather than left to default-src.
+    "manifest-src": [CSP.SELF],
 }
 # Under /editors/ only (cms/admin_csp.py): Wagtail writes a short inline script after each date
 # picker and chooser to start it, and its rich text editor creates <style> elements; those, and
@@ -455,6 +464,8 @@ RABTA_RATE_LIMITS = {
     "export": os.environ.get("RABTA_RATE_EXPORTS", "30/h"),
 }
 RATELIMIT_VIEW = "network.views.rate_limited"
+# A form refused for its CSRF token or cookie: the site's page, saying what to do (network.views).
+CSRF_FAILURE_VIEW = "network.views.csrf_failure"
 RATELIMIT_USE_CACHE = "default"
 # django-ratelimit names the backends it knows; Django's own Redis backend (ours wraps it) counts
 # atomically too. Without Redis, the local-memory cache of the embedded default is one process's:

@@ -9,11 +9,18 @@ from wagtail.contrib.sitemaps.views import sitemap
 
 from cms import views as cms_views
 from investments.sitemaps import OpenCohortSitemap
-from network import health
+from mentorship.sitemaps import MentorSitemap
+from network import health, wellknown
 from network import views as network_views
+from network.sitemaps import OrganisationSitemap
 
 # The sitemap's sections: Wagtail's pages (stories, the home page), then each app's public pages.
-SITEMAPS = {"pages": WagtailSitemap, "open-calls": OpenCohortSitemap}
+SITEMAPS = {
+    "pages": WagtailSitemap,
+    "open-calls": OpenCohortSitemap,
+    "mentors": MentorSitemap,
+    "organisations": OrganisationSitemap,
+}
 
 # One way in: the admin's, Wagtail's and Django's own sign-in, password reset and password change
 # pages send everyone to allauth's, so two-factor authentication, email verification and rate
@@ -23,6 +30,10 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("robots.txt", wellknown.robots_txt, name="robots-txt"),
+    path(".well-known/security.txt", wellknown.security_txt, name="security-txt"),
+    path("favicon.ico", wellknown.favicon, name="favicon"),
+    path("manifest.webmanifest", wellknown.manifest, name="manifest"),
     path("admin/password_change/", network_views.password_change_elsewhere),
     path("admin/", admin.site.urls),
     path("editors/login/", network_views.sign_in_elsewhere),

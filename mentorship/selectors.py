@@ -52,6 +52,13 @@ def mentor_list(*, viewer=None) -> QuerySet[Mentor]:
     )
 
 
+def mentor_public_list() -> QuerySet[Mentor]:
+    """Mentors whose page a visitor may open: the mentor list's and ``access_listed_mentor``'s rule
+    for a viewer who is not signed in (``Mentor.objects.visible_to``), with the profile whose last
+    change the sitemap reads, by id."""
+    return Mentor.objects.visible_to(None).select_related("user__profile").order_by("pk")
+
+
 def mentor_busy(*, mentor: Mentor, start: datetime, end: datetime, now: datetime, exclude_pk: int | None = None):
     """Busy intervals of a mentor between ``start`` and ``end``, buffers included.
 

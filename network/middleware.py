@@ -7,6 +7,8 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.http import HttpResponseNotAllowed
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -220,4 +222,29 @@ class HtmxMiddleware(DjangoHtmxMiddleware):
         response = self.get_response(request)
         if details.consulted:
             patch_vary_headers(response, ("HX-Request",))
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page instead of Django's empty 405, for a browser that opened an address which only takes a
+    form's POST (a link pasted from the address bar after pressing a button, say): what happened and
+    the ways on, with the ``Allow`` header kept.
+
+    Only a 405 without a body of its own, asked for by a navigation (``Accept`` names ``text/html``)
+    and not by htmx: API and JSON callers, scripts and htmx swaps keep the empty answer. After the
+    authentication and messages middleware, so the page is the signed-in member's own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            isinstance(response, HttpResponseNotAllowed)
+            and not response.content
+            and "text/html" in request.headers.get("Accept", "")
+            and "HX-Request" not in request.headers
+        ):
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
         return response

@@ -57,6 +57,12 @@ def organisation_list() -> QuerySet[Organisation]:
     )
 
 
+def organisation_public_list() -> QuerySet[Organisation]:
+    """Organisations whose page anyone may open, visitors included: every one (``organisation_get``
+    serves each, with only the members the viewer may see), with what the sitemap reads, by slug."""
+    return Organisation.objects.only("slug", "updated_at").order_by("slug")
+
+
 def organisation_get(*, slug: str, viewer=None) -> Organisation:
     """An organisation with the members ``viewer`` may see listed on it (``memberships``): active members,
     and for visitors only those whose profile is public."""

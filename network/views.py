@@ -509,6 +509,14 @@ def mfa_required(request: HttpRequest) -> HttpResponse:
     )
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form sent without a valid CSRF token or cookie, 403, and what to do.
+
+    Rendering the layout gives a signed-in member a fresh token (the sign-out form holds one), so
+    the reload the page asks for is enough."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
     """Past a limit of ``network.ratelimits`` (and allauth's): 429, and what to do about it."""
     template = "includes/rate_limited.html" if getattr(request, "htmx", False) else "429.html"

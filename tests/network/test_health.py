@@ -10,6 +10,7 @@ import pytest
 from django.db import connections
 from django.urls import path
 
+from config import urls as site_urls
 from network import health
 from network.observability import JsonFormatter, RequestIdFilter
 
@@ -20,7 +21,13 @@ def boom(request):
     raise RuntimeError("the payment provider timed out")
 
 
-urlpatterns = [path("boom/", boom), path("healthz", health.healthz), path("readyz", health.readyz)]
+# The site's routes follow: the error pages link to them.
+urlpatterns = [
+    path("boom/", boom),
+    path("healthz", health.healthz),
+    path("readyz", health.readyz),
+    *site_urls.urlpatterns,
+]
 
 
 def broken_database() -> dict:

@@ -8,6 +8,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.test import Client, override_settings
 from django.urls import path
 
+from config import urls as site_urls
 from tests.network.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,8 @@ def _stream(request):
     return StreamingHttpResponse(iter([b"a", b"b"]))
 
 
-urlpatterns = [path("boom/", _boom), path("file/", _file), path("stream/", _stream)]
+# The site's routes follow: the error pages link to them.
+urlpatterns = [path("boom/", _boom), path("file/", _file), path("stream/", _stream), *site_urls.urlpatterns]
 
 
 @pytest.mark.urls(__name__)
