@@ -7,9 +7,11 @@ class InvestmentsConfig(AppConfig):
     verbose_name = _("Investments")
 
     def ready(self) -> None:
-        from investments import receivers
+        from investments import dashboard_tools, receivers
+        from network import dashboard_tools as network_dashboard_tools
 
         receivers.connect()
+        network_dashboard_tools.register(dashboard_tools.investment_tools)
         from investments import personal_data
         from network.personal_data import register_eraser, register_exporter
 

@@ -249,5 +249,15 @@ def can_answer_questions(user, pitch) -> bool:
     return can_apply_for(user, pitch.startup)
 
 
+def is_approved_investor(user) -> bool:
+    """A member whose investor application staff approved, whether or not the deal room's other
+    conditions (two-factor authentication, the newest terms) are met yet: the room says what is missing."""
+    from investments.models import InvestorProfile
+
+    return (
+        is_member(user) and InvestorProfile.objects.filter(user=user, status=InvestorProfile.Status.APPROVED).exists()
+    )
+
+
 def can_vet_investors(user) -> bool:
     return acts_as_staff(user)

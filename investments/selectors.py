@@ -21,6 +21,20 @@ from investments.models import (
 from network.models import Organisation
 
 
+def incubator_list_managed_by(*, user) -> QuerySet[Organisation]:
+    """The incubators, centres and tech parks whose cohorts ``user`` runs as owner or admin
+    (``can_manage_incubator``'s membership rule; staff manage every one, so are not listed here)."""
+    from investments.permissions import MANAGER_ROLES
+
+    return (
+        Organisation.objects.exclude(kind=Organisation.Kind.STARTUP)
+        .filter(memberships__user=user, memberships__role__in=MANAGER_ROLES)
+        .distinct()
+        .only("name", "slug")
+        .order_by("name")
+    )
+
+
 def cohort_list_for_incubator(*, incubator: Organisation) -> QuerySet[Cohort]:
     return Cohort.objects.filter(incubator=incubator).annotate(
         application_count=Count("applications", distinct=True),

@@ -7,10 +7,12 @@ class MentorshipConfig(AppConfig):
     verbose_name = _("Mentorship")
 
     def ready(self) -> None:
-        from mentorship import profile_sections, receivers
+        from mentorship import dashboard_tools, profile_sections, receivers
+        from network import dashboard_tools as network_dashboard_tools
         from network.profile_sections import register
 
         register(profile_sections.mentoring_section)
+        network_dashboard_tools.register(dashboard_tools.mentoring_tools)
         receivers.connect()
         from mentorship import personal_data
         from network.personal_data import register_eraser, register_exporter

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mentorship.models import Booking, Mentor
-from network.permissions import is_member
+from network.permissions import can_open_staff_tools, is_member
 
 
 def is_participant(user, booking: Booking) -> bool:
@@ -45,6 +45,16 @@ def access_own_mentor(user) -> Mentor:
         return Mentor.objects.select_related("user__profile").get(user=user)
     except Mentor.DoesNotExist:
         raise Http404 from None
+
+
+def can_manage_mentoring(user) -> bool:
+    """Whoever has a mentor record (any status, as ``access_own_mentor``): their requests and hours."""
+    return is_member(user) and Mentor.objects.filter(user=user).exists()
+
+
+def can_vet_mentors(user) -> bool:
+    """Staff who may approve mentors in the Django admin (which asks for the second factor on the way in)."""
+    return can_open_staff_tools(user) and user.has_perm("mentorship.change_mentor")
 
 
 def access_listed_mentor(pk: int, viewer=None) -> Mentor:

@@ -1,9 +1,42 @@
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core import ratelimit
+from django.conf import settings
 from django.db import transaction
 
 # Failed sign-ins counted per account whatever the address (ACCOUNT_RATE_LIMITS in settings).
 ACCOUNT_FAILURES = "login_failed_account"
+
+
+@dataclass(frozen=True)
+class PublicSite:
+    """What allauth's email templates read as ``current_site``: the site's name and public host."""
+
+    name: str
+    domain: str
+
+
+def public_site() -> PublicSite:
+    """Rabta as its emails name it: WAGTAIL_SITE_NAME, on SITE_URL's host (not the request's)."""
+    return PublicSite(name=settings.WAGTAIL_SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+
+
+def on_public_origin(value: object, request_host: str | None) -> object:
+    """A link allauth built from the request's host, moved onto SITE_URL; anything else as it was.
+
+    allauth makes its links (confirm, reset, sign up) with ``request.build_absolute_uri``, so a
+    request that came in on another host the site answers to (127.0.0.1, an internal name behind
+    the proxy) would email links to that host, which the reader may not be able to reach.
+    """
+    if not isinstance(value, str) or request_host is None:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or parts.netloc != request_host:
+        return value
+    return settings.SITE_URL + parts._replace(scheme="", netloc="").geturl()
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -12,7 +45,8 @@ class AccountAdapter(DefaultAccountAdapter):
     - Every new account gets its profile at once.
     - Account emails (verification, password reset, security notices) are
       rendered in the request but sent by the background worker, so a slow
-      mail server never holds up a page.
+      mail server never holds up a page. They name the site "Rabta" and link
+      to SITE_URL whatever host the request came in on.
     - Wrong passwords are limited per address *and account* (allauth's
       ``login_failed``, keyed here on both, as allauth's maintainer advises),
       so someone who knows a member's email cannot lock them out from
@@ -53,6 +87,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         from network.tasks import send_email_message
 
+        # allauth's own send_mail adds request, email and current_site; without them its
+        # templates say "Hello from !". current_site is the public site, not the request's host.
+        request = allauth_context.request
+        request_host = request.get_host() if request is not None else None
+        context = {
+            "request": request,
+            "email": email,
+            "current_site": public_site(),
+            "site_url": settings.SITE_URL,
+            **{key: on_public_origin(value, request_host) for key, value in context.items()},
+        }
         message = self.render_mail(template_prefix, email, context)
         html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
         payload = {

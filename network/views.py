@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from network import profile_sections, selectors, services
+from network import dashboard_tools, profile_sections, selectors, services
 from network.audit import client_ip
 from network.filters import MemberFilter, OrganisationFilter
 from network.forms import (
@@ -63,6 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "memberships": selectors.membership_list_for_user(user=request.user),
             "waiting_introductions": received,
             "notifications": selectors.notification_list(user=request.user)[:5],
+            "tools": dashboard_tools.tools_for(user=request.user),
         },
     )
 
