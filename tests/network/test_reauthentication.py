@@ -224,3 +224,32 @@ def test_a_commitment_comes_back_filled_in_on_the_deal_page_and_counts_once(clie
     interest = Interest.objects.get(investor=room.investor, pitch=room.pitch)
     assert (interest.stage, interest.amount) == ("soft", 12500)
     assert audit("investments.interest.soft") == 1
+
+
+def test_an_account_deletion_comes_back_with_the_typed_address_and_deletes_once(client_for, member):
+    # given: a member who confirmed who they are longer ago than the timeout (the page itself asks too)
+    path = reverse("network:account-delete")
+    client = aged(client_for, member)
+    email = member.email
+
+    # when: the member sends the confirmation form, is asked to confirm, confirms and is back
+    asked = client.post(path, {"confirm_email": email})
+    confirmed = confirm(client, asked, door="password")
+    html = client.get(confirmed["Location"]).content.decode()
+
+    # then: the address they typed is there, and nothing is deleted yet
+    assert asked["Location"] == reauthentication_url(path)
+    assert confirmed["Location"] == path
+    assert f'value="{email}"' in html
+    assert CHECK_AGAIN in html
+    member.refresh_from_db()
+    assert (member.is_active, member.deleted_at) == (True, None)
+
+    # when: they send it again
+    sent = client.post(path, {"confirm_email": email})
+
+    # then: deleted once, audited once
+    assert sent.status_code == 302
+    member.refresh_from_db()
+    assert member.is_active is False
+    assert audit("network.account.delete") == 1
