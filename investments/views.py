@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,6 +44,7 @@ from investments.permissions import (
 from network.audit import client_ip
 from network.forms import add_validation_errors
 from network.models import Organisation, Sector
+from network.reauthentication import kept_form_data, reauthentication_required
 
 
 @require_GET
@@ -552,7 +552,9 @@ def _pitch_edit_live(request: HttpRequest, pitch: Pitch) -> HttpResponse:
 
 def _pitch_edit(request: HttpRequest, pitch: Pitch) -> HttpResponse:
     pk = pitch.pk
-    form = PitchForm(request.POST or None, request.FILES or None, instance=Pitch.objects.get(pk=pk))
+    form = PitchForm(
+        request.POST or kept_form_data(request) or None, request.FILES or None, instance=Pitch.objects.get(pk=pk)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.pitch_update(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from functools import wraps
 
-from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,6 +49,7 @@ from network.keyset import query_without_position
 from network.pagecache import cached_form, cached_fragment
 from network.permissions import staff_tool
 from network.ratelimits import limited
+from network.reauthentication import kept_form_data, reauthentication_required
 
 
 def deal_room_page(view):
@@ -191,6 +191,8 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pitch = access_deal(request.user, pk)
     deck = decks.deck_state(pitch)
     interest = Interest.objects.filter(pitch=pitch, investor=request.user).first()
+    # Back from confirming access for a reconfirmation: nothing to fill in, only the note to send it again.
+    kept_form_data(request, target=reverse("deals:interest-reconfirm", args=[pitch.pk]))
     return render(
         request,
         "investments/dealroom/deal_detail.html",
@@ -205,7 +207,8 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "interest": interest,
             "history_events": selectors.with_previous_stages(interest_history_for(request.user, pitch)),
             "interest_form": InterestForm(
-                initial={"stage": interest.stage, "amount": interest.amount} if interest else {"stage": "watching"}
+                kept_form_data(request, target=reverse("deals:interest-update", args=[pitch.pk])),
+                initial={"stage": interest.stage, "amount": interest.amount} if interest else {"stage": "watching"},
             ),
             "pages": deck.pages if deck.usable else 0,
             "deck_problem": deck.message() if pitch.deck and not deck.usable else "",
@@ -344,7 +347,11 @@ def interest_update(request: HttpRequest, pk: int) -> HttpResponse:
     return _interest_update(request, pitch)
 
 
-@reauthentication_required(enabled=_committing)
+def _interest_section(request: HttpRequest, pitch) -> str:
+    return reverse("deals:deal-detail", args=[pitch.pk]) + "#interest"
+
+
+@reauthentication_required(enabled=_committing, form_url=_interest_section)
 def _interest_update(request: HttpRequest, pitch) -> HttpResponse:
     form = InterestForm(request.POST)
     if not form.is_valid():
@@ -374,7 +381,7 @@ def interest_reconfirm(request: HttpRequest, pk: int) -> HttpResponse:
     return _interest_reconfirm(request, pitch)
 
 
-@reauthentication_required
+@reauthentication_required(form_url=_interest_section)
 def _interest_reconfirm(request: HttpRequest, pitch) -> HttpResponse:
     try:
         services.interest_reconfirm(actor=request.user, pitch=pitch, ip_address=client_ip(request))
@@ -476,7 +483,7 @@ def _investor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if investor is None:
         raise Http404
-    form = VetForm(request.POST or None)
+    form = VetForm(request.POST or kept_form_data(request) or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.investor_decide(

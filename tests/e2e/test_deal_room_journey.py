@@ -31,10 +31,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def confirm_password(page) -> None:
-    """allauth asks for the password again before a sensitive action, then carries on with it."""
+    """allauth asks for the password again before a sensitive action."""
     expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
+
+
+def confirm_password_and_send_again(page, button: str) -> None:
+    """A form that asked for the password comes back filled in, to be checked and sent again."""
+    confirm_password(page)
+    expect(page.get_by_text("Access confirmed — check your changes and submit again.")).to_be_visible()
+    page.get_by_role("button", name=button).click()
 
 
 def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server, tmp_path, settings, seams):
@@ -63,13 +70,13 @@ def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server,
         user=angel, focus="AI", ticket_min=5000, ticket_max=50000, country="US", attestation=True
     )
 
-    # when: staff approve the investor (confirming their password first)
+    # when: staff approve the investor (confirming their password, then sending the decision again)
     staff_page = signed_in_page(browser, base, staff)
     staff_page.goto(f"{base}/deals/investors/")
     staff_page.get_by_role("link", name="Amina Angel").click()
     staff_page.get_by_label("Decision").select_option("approve")
     staff_page.get_by_role("button", name="Record decision").click()
-    confirm_password(staff_page)
+    confirm_password_and_send_again(staff_page, "Record decision")
     expect(staff_page.get_by_text("Approved", exact=True)).to_be_visible()
 
     # then: the investor is told what is still missing (the deal room answers 403 until then)
@@ -128,11 +135,13 @@ def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server,
     angel_page.get_by_role("button", name="Update my interest").click()
     expect(angel_page.get_by_text("Now: Soft commitment — 20,000 USD")).to_be_visible()
 
-    # when: the founder raises the valuation cap (confirming the password)
+    # when: the founder raises the valuation cap (confirming the password, then saving again)
     founder_page.goto(f"{base}/pitches/{pitch.pk}/edit/")
     founder_page.get_by_label("Valuation cap").fill("5000000")
     founder_page.get_by_role("button", name="Save and preview").click()
     confirm_password(founder_page)
+    expect(founder_page.get_by_label("Valuation cap")).to_have_value("5000000")
+    founder_page.get_by_role("button", name="Save and preview").click()
     expect(founder_page.get_by_role("heading", name="Version 1, replaced by version 2")).to_be_visible()
 
     # then: the investor's commitment waits for reconfirmation, and counts again once reconfirmed

@@ -24,13 +24,15 @@ def test_a_member_downloads_their_data_and_deletes_their_account(page: Page, liv
     page.get_by_role("button", name="Sign In", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
 
-    # when: from the account settings, the member asks for their data and confirms the password
+    # when: from the account settings, the member asks for their data, confirms the password and asks again
     page.get_by_role("link", name="Edit profile").click()
     page.get_by_role("link", name="Your data and account").click()
     page.get_by_role("button", name="Download my data").click()
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Access confirmed — submit again to finish.")).to_be_visible()
     with page.expect_download() as downloading:
-        page.get_by_role("button", name="Confirm").click()
+        page.get_by_role("button", name="Download my data").click()
 
     # then: one JSON file with their profile
     download = downloading.value

@@ -139,14 +139,25 @@ def test_download_and_delete_ask_for_the_password_again(client_for, member):
     assert AuditEntry.objects.filter(event__startswith="network.account.").count() == 0
 
 
-def test_after_reauthenticating_the_suspended_download_is_handed_over(client_for, member):
+def test_after_reauthenticating_the_member_is_back_on_the_page_and_downloads_once(client_for, member):
+    # given: a download that asked for the password first
     client = client_for(member)
-    client.post(DOWNLOAD_URL)
+    asked = client.post(DOWNLOAD_URL)
 
-    response = client.post(reverse("account_reauthenticate") + f"?next={DOWNLOAD_URL}", {"password": PASSWORD})
+    # when: the member confirms, is back on the page, and downloads
+    confirmed = client.post(asked["Location"], {"password": PASSWORD})
+    page = client.get(confirmed["Location"]).content.decode()
+    exports_before = AuditEntry.objects.filter(event="network.account.export").count()
+    response = client.post(DOWNLOAD_URL)
 
+    # then: nothing was handed over unasked; one download, audited once
+    assert asked["Location"] == reverse("account_reauthenticate") + f"?next={DATA_URL.replace('/', '%2F')}"
+    assert confirmed["Location"] == DATA_URL
+    assert "Access confirmed — submit again to finish." in page
+    assert exports_before == 0
     assert response.status_code == 200
     assert json.loads(response.content)["account"]["email"] == member.email
+    assert AuditEntry.objects.filter(event="network.account.export").count() == 1
 
 
 def test_each_member_downloads_only_their_own_data(reauthenticated, member, other_member):
