@@ -572,7 +572,13 @@ def mentor_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def mentor_dashboard(request: HttpRequest) -> HttpResponse:
-    mentor = access_own_mentor(request.user)
+    try:
+        mentor = access_own_mentor(request.user)
+    except Http404:
+        # Ticking "I mentor founders" on the profile shows the Mentoring link before there is a
+        # mentor record: the first step is setting one up, not a page that is not there.
+        messages.info(request, _("Set up your mentor profile first: your time zone, expertise and video link."))
+        return redirect("mentorship:mentor-settings")
     now = timezone.now()
     tz = ZoneInfo(mentor.timezone)
     week_start, week_end = _week_bounds(tz, 0)
