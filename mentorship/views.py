@@ -496,6 +496,10 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# How often calendar apps are asked to fetch the feed again.
+FEED_REFRESH_EVERY = timedelta(hours=1)
+
+
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private subscription feed. The token is the only credential: calendar apps send no cookies."""
@@ -510,7 +514,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         .select_related("mentor__user__profile", "mentee__profile", "session_type")
         .order_by("start")
     )
-    response = HttpResponse(calendar_for(bookings, name="Rabta sessions"), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        calendar_for(bookings, name="Rabta sessions", refresh_every=FEED_REFRESH_EVERY),
+        content_type="text/calendar; charset=utf-8",
+    )
     response["Cache-Control"] = "private, max-age=300"
     return response
 
