@@ -57,7 +57,7 @@ def story_draft_create(
         notification_create(
             recipient=editor,
             kind="cms.story.draft",
-            message=_("A story to write: %(title)s") % {"title": title},
+            message=_("A new story is waiting to be written: %(title)s.") % {"title": title},
             url=reverse("wagtailadmin_pages:edit", args=[story.pk]),
         )
     return story

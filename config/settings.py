@@ -500,6 +500,8 @@ RABTA = {
     "INTRODUCTION_TTL_DAYS": int(os.environ.get("RABTA_INTRODUCTION_TTL_DAYS", "14")),
     # How many introduction requests a member may have waiting at once.
     "INTRODUCTION_OPEN_CAP": int(os.environ.get("RABTA_INTRODUCTION_OPEN_CAP", "5")),
+    # After a member declines a request, the one who asked may ask them again only this many days later.
+    "INTRODUCTION_COOLDOWN_DAYS": int(os.environ.get("RABTA_INTRODUCTION_COOLDOWN_DAYS", "30")),
     # The national goal the impact dashboard measures verified exports against (US dollars a year).
     "EXPORT_GOAL_USD": int(os.environ.get("RABTA_EXPORT_GOAL_USD", "15000000000")),
     "PHOTO_MAX_BYTES": 2 * 1024 * 1024,

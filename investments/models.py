@@ -68,17 +68,31 @@ class Cohort(models.Model):
     class Meta:
         ordering = ["-starts_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="investments_cohort_dates_in_order"),
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=F("ends_on")),
+                name="investments_cohort_dates_in_order",
+                violation_error_code="cohort_ends_before_start",
+                violation_error_message=_("The cohort must end on or after the day it starts."),
+            ),
             models.CheckConstraint(
                 condition=Q(demo_day__isnull=True) | Q(demo_day__gte=F("starts_on")),
                 name="investments_cohort_demo_day_after_start",
+                violation_error_code="demo_day_before_start",
+                violation_error_message=_("Demo day must be on or after the day the cohort starts."),
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "open", "running", "finished"]), name="investments_cohort_status_valid"
+                condition=Q(status__in=["draft", "open", "running", "finished"]),
+                name="investments_cohort_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_("Choose a cohort status from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(phase__in=["proof_of_concept", "build", "commercialisation"]),
                 name="investments_cohort_phase_valid",
+                violation_error_code="invalid_phase",
+                violation_error_message=_(
+                    "Choose a phase from the list: proof of concept, build or commercialisation."
+                ),
             ),
         ]
 
@@ -124,7 +138,12 @@ class RubricCriterion(models.Model):
         ordering = ["position", "id"]
         verbose_name_plural = "rubric criteria"
         constraints = [
-            models.CheckConstraint(condition=Q(weight__gte=1, weight__lte=5), name="investments_criterion_weight"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1, weight__lte=5),
+                name="investments_criterion_weight",
+                violation_error_code="weight_out_of_range",
+                violation_error_message=_("Give the criterion a weight from 1 to 5."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,10 +172,19 @@ class Application(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["cohort", "startup"], name="investments_application_once_per_cohort"),
+            models.UniqueConstraint(
+                fields=["cohort", "startup"],
+                name="investments_application_once_per_cohort",
+                violation_error_code="already_applied",
+                violation_error_message=_("This startup has already applied to this cohort."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["submitted", "admitted", "declined", "withdrawn"]),
                 name="investments_application_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_(
+                    "This application has a status Rabta does not know; reload the page and try again."
+                ),
             ),
         ]
 
@@ -179,7 +207,12 @@ class Review(models.Model):
     class Meta:
         ordering = ["submitted_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "reviewer"], name="investments_review_once_per_reviewer"),
+            models.UniqueConstraint(
+                fields=["application", "reviewer"],
+                name="investments_review_once_per_reviewer",
+                violation_error_code="already_reviewed",
+                violation_error_message=_("You have already reviewed this application; edit your review instead."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -193,8 +226,18 @@ class ReviewScore(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["review", "criterion"], name="investments_score_once_per_criterion"),
-            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="investments_score_range"),
+            models.UniqueConstraint(
+                fields=["review", "criterion"],
+                name="investments_score_once_per_criterion",
+                violation_error_code="already_scored",
+                violation_error_message=_("This criterion already has a score in your review."),
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5),
+                name="investments_score_range",
+                violation_error_code="score_out_of_range",
+                violation_error_message=_("Give a score from 1 to 5."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -240,17 +283,31 @@ class Milestone(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(target__gte=0), name="investments_milestone_target_positive"),
+            models.CheckConstraint(
+                condition=Q(target__gte=0),
+                name="investments_milestone_target_positive",
+                violation_error_code="target_negative",
+                violation_error_message=_("Enter a target of zero or more."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["open", "submitted", "verified", "returned"]),
                 name="investments_milestone_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_(
+                    "This milestone has a status Rabta does not know; reload the page and try again."
+                ),
             ),
             models.CheckConstraint(
-                condition=~Q(kpi="custom") | ~Q(kpi_label=""), name="investments_milestone_custom_kpi_named"
+                condition=~Q(kpi="custom") | ~Q(kpi_label=""),
+                name="investments_milestone_custom_kpi_named",
+                violation_error_code="custom_kpi_unnamed",
+                violation_error_message=_("Name your custom KPI, for example “Pilot customers signed”."),
             ),
             models.CheckConstraint(
                 condition=Q(status="verified", verified_at__isnull=False) | ~Q(status="verified"),
                 name="investments_milestone_verified_has_time",
+                violation_error_code="verified_without_time",
+                violation_error_message=_("A verified milestone needs the time it was verified."),
             ),
         ]
 
@@ -292,7 +349,14 @@ class Evidence(models.Model):
     class Meta:
         ordering = ["submitted_at", "id"]
         verbose_name_plural = "evidence"
-        constraints = [models.CheckConstraint(condition=Q(value__gte=0), name="investments_evidence_value_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="investments_evidence_value_positive",
+                violation_error_code="value_negative",
+                violation_error_message=_("Enter a value of zero or more."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.milestone}: {self.value}"
@@ -313,7 +377,14 @@ class Tranche(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="investments_tranche_amount_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="investments_tranche_amount_positive",
+                violation_error_code="amount_not_positive",
+                violation_error_message=_("Enter the tranche as an amount above zero."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} for {self.startup}"
@@ -410,13 +481,27 @@ class Pitch(models.Model):
         ordering = ["-updated_at", "-id"]
         verbose_name_plural = "pitches"
         constraints = [
-            models.CheckConstraint(condition=Q(ask_amount__gt=0), name="investments_pitch_ask_positive"),
+            models.CheckConstraint(
+                condition=Q(ask_amount__gt=0),
+                name="investments_pitch_ask_positive",
+                violation_error_code="ask_not_positive",
+                violation_error_message=_("Enter how much you are raising, as an amount above zero."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "submitted", "returned", "endorsed", "ready", "closed", "withdrawn"]),
                 name="investments_pitch_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_(
+                    "This pitch has a status Rabta does not know; reload the page and try again."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(instrument__in=["safe", "equity", "convertible"]), name="investments_pitch_instrument_valid"
+                condition=Q(instrument__in=["safe", "equity", "convertible"]),
+                name="investments_pitch_instrument_valid",
+                violation_error_code="invalid_instrument",
+                violation_error_message=_(
+                    "Choose an instrument from the list: SAFE, priced equity or convertible note."
+                ),
             ),
         ]
 
@@ -454,7 +539,16 @@ class PitchVersion(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        constraints = [models.UniqueConstraint(fields=["pitch", "number"], name="investments_pitch_version_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pitch", "number"],
+                name="investments_pitch_version_unique",
+                violation_error_code="version_exists",
+                violation_error_message=_(
+                    "This version of the pitch was just saved by someone else; reload the page and try again."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.pitch} v{self.number}"
@@ -481,7 +575,10 @@ class MentorAssignment(models.Model):
         ordering = ["assigned_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cohort", "startup", "mentor"], name="investments_mentor_assigned_once_per_startup"
+                fields=["cohort", "startup", "mentor"],
+                name="investments_mentor_assigned_once_per_startup",
+                violation_error_code="mentor_already_assigned",
+                violation_error_message=_("This mentor is already assigned to this startup in the cohort."),
             ),
         ]
 
@@ -531,11 +628,24 @@ class InvestorProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "approved", "rejected", "suspended"]),
                 name="investments_investor_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_("Choose an investor status from the list."),
             ),
-            models.CheckConstraint(condition=Q(attestation=True), name="investments_investor_attested"),
+            models.CheckConstraint(
+                condition=Q(attestation=True),
+                name="investments_investor_attested",
+                violation_error_code="not_attested",
+                violation_error_message=_(
+                    "Confirm that you may invest in private companies under the rules of the country you invest from."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(ticket_min__gte=1, ticket_max__gte=F("ticket_min")),
                 name="investments_investor_ticket_range",
+                violation_error_code="ticket_range_invalid",
+                violation_error_message=_(
+                    "Enter a smallest ticket of at least 1 US dollar, and a largest ticket no smaller than it."
+                ),
             ),
         ]
 
@@ -565,7 +675,14 @@ class TermsAcceptance(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "terms"], name="investments_terms_accepted_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "terms"],
+                name="investments_terms_accepted_once",
+                violation_error_code="terms_already_accepted",
+                violation_error_message=_("You have already accepted these terms."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} accepted v{self.terms.version}"
@@ -599,7 +716,10 @@ class DeckAccess(models.Model):
         indexes = [models.Index(fields=["pitch", "user", "at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["view", "page", "download"]), name="investments_deck_access_kind_valid"
+                condition=Q(kind__in=["view", "page", "download"]),
+                name="investments_deck_access_kind_valid",
+                violation_error_code="invalid_access_kind",
+                violation_error_message=_("This kind of deck access is not one Rabta records."),
             ),
         ]
 
@@ -633,9 +753,17 @@ class Question(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(text=""), name="investments_question_not_blank"),
             models.CheckConstraint(
-                condition=Q(answered_at__isnull=True) | ~Q(answer=""), name="investments_answer_not_blank"
+                condition=~Q(text=""),
+                name="investments_question_not_blank",
+                violation_error_code="question_blank",
+                violation_error_message=_("Write your question before sending it."),
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | ~Q(answer=""),
+                name="investments_answer_not_blank",
+                violation_error_code="answer_blank",
+                violation_error_message=_("Write an answer before publishing it."),
             ),
         ]
 
@@ -666,20 +794,34 @@ class Interest(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["pitch", "investor"], name="investments_interest_once_per_deal"),
+            models.UniqueConstraint(
+                fields=["pitch", "investor"],
+                name="investments_interest_once_per_deal",
+                violation_error_code="interest_exists",
+                violation_error_message=_("You already follow this deal; change your interest there instead."),
+            ),
             models.CheckConstraint(
                 condition=Q(stage__in=["watching", "considering", "soft", "committed", "passed"]),
                 name="investments_interest_stage_valid",
+                violation_error_code="invalid_stage",
+                violation_error_message=_("Choose a stage from the list."),
             ),
             models.CheckConstraint(
                 # (amount__isnull=False: a CHECK that is NULL passes, so "amount > 0" alone lets NULL through.)
                 condition=(Q(stage__in=["soft", "committed"], amount__isnull=False, amount__gt=0))
                 | (~Q(stage__in=["soft", "committed"]) & Q(amount__isnull=True)),
                 name="investments_interest_amount_with_commitment",
+                violation_error_code="amount_with_commitment",
+                violation_error_message=_(
+                    "Enter an amount above zero for a soft commitment or a commitment, "
+                    "and no amount for the other stages."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(needs_reconfirmation=False) | Q(stage__in=["soft", "committed"]),
                 name="investments_interest_reconfirm_only_commitments",
+                violation_error_code="reconfirm_only_commitments",
+                violation_error_message=_("Only a soft commitment or a commitment can be asked to be reconfirmed."),
             ),
         ]
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from investments.models import (
     Application,
@@ -657,6 +658,17 @@ PITCH_ACTIONS = {
 }
 
 
+# What the other side is told after each move of a pitch.
+PITCH_NOTICES = {
+    "submit": gettext_lazy("%(startup)s submitted its pitch to %(incubator)s for review."),
+    "endorse": gettext_lazy("%(incubator)s endorsed %(startup)s's pitch."),
+    "return": gettext_lazy("%(incubator)s returned %(startup)s's pitch with comments to address."),
+    "ready": gettext_lazy("%(incubator)s put %(startup)s's pitch forward to the deal room."),
+    "close": gettext_lazy("%(startup)s's pitch to %(incubator)s was closed."),
+    "withdraw": gettext_lazy("%(startup)s withdrew its pitch from %(incubator)s."),
+}
+
+
 @transaction.atomic
 def pitch_transition(
     *, actor: User, pitch: Pitch, action: str, comment: str = "", ip_address: str | None = None
@@ -718,8 +730,7 @@ def pitch_transition(
             notification_create(
                 recipient=recipient,
                 kind=f"investments.pitch.{action}",
-                message=_("Pitch of %(startup)s: %(status)s.")
-                % {"startup": pitch.startup.name, "status": pitch.get_status_display().lower()},
+                message=PITCH_NOTICES[action] % {"startup": pitch.startup.name, "incubator": pitch.incubator.name},
                 url=pitch.get_absolute_url(),
             )
     if target == Pitch.Status.READY:

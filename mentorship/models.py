@@ -57,7 +57,10 @@ class Mentor(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "suspended"]), name="mentorship_mentor_status_valid"
+                condition=Q(status__in=["pending", "approved", "suspended"]),
+                name="mentorship_mentor_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_("Choose a mentor status from the list."),
             )
         ]
 
@@ -133,9 +136,21 @@ class SessionType(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=15) & Q(duration_minutes__lte=240),
                 name="mentorship_sessiontype_duration_range",
+                violation_error_code="duration_out_of_range",
+                violation_error_message=_("A session lasts from 15 minutes to 4 hours (240 minutes)."),
             ),
-            models.CheckConstraint(condition=Q(location__in=["room", "own"]), name="mentorship_sessiontype_location"),
-            models.CheckConstraint(condition=Q(reschedule_cap__lte=10), name="mentorship_sessiontype_reschedule_cap"),
+            models.CheckConstraint(
+                condition=Q(location__in=["room", "own"]),
+                name="mentorship_sessiontype_location",
+                violation_error_code="invalid_location",
+                violation_error_message=_("Choose where the session takes place from the list."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reschedule_cap__lte=10),
+                name="mentorship_sessiontype_reschedule_cap",
+                violation_error_code="reschedule_cap_too_high",
+                violation_error_message=_("Allow at most 10 moves per session."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,8 +188,18 @@ class AvailabilityRule(models.Model):
     class Meta:
         ordering = ["weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="mentorship_rule_start_before_end"),
-            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="mentorship_rule_weekday_range"),
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")),
+                name="mentorship_rule_start_before_end",
+                violation_error_code="hours_end_before_start",
+                violation_error_message=_("The hours must end after they start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="mentorship_rule_weekday_range",
+                violation_error_code="invalid_weekday",
+                violation_error_message=_("Choose a day of the week from the list."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -193,7 +218,12 @@ class ExtraHours(models.Model):
         ordering = ["date", "start_time"]
         verbose_name_plural = "extra hours"
         constraints = [
-            models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="mentorship_extra_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")),
+                name="mentorship_extra_start_before_end",
+                violation_error_code="hours_end_before_start",
+                violation_error_message=_("The hours must end after they start."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -209,7 +239,14 @@ class BlockedDate(models.Model):
 
     class Meta:
         ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["mentor", "date"], name="mentorship_blocked_date_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentor", "date"],
+                name="mentorship_blocked_date_unique",
+                violation_error_code="date_already_blocked",
+                violation_error_message=_("That date is already blocked."),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.date)
@@ -291,10 +328,20 @@ class Booking(models.Model):
             models.Index(fields=["mentee", "status", "start"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=F("end")), name="mentorship_booking_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="mentorship_booking_start_before_end",
+                violation_error_code="booking_end_before_start",
+                violation_error_message=_("A session must end after it starts."),
+            ),
             # A session is never moved more often than its session type allowed when it was booked.
             models.CheckConstraint(
-                condition=Q(reschedule_count__lte=F("reschedule_cap")), name="mentorship_booking_reschedule_cap"
+                condition=Q(reschedule_count__lte=F("reschedule_cap")),
+                name="mentorship_booking_reschedule_cap",
+                violation_error_code="too_many_moves",
+                violation_error_message=_(
+                    "This session has been moved as often as the mentor allows; cancel it and book a new one instead."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -310,6 +357,10 @@ class Booking(models.Model):
                     ]
                 ),
                 name="mentorship_booking_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_(
+                    "This session has a status Rabta does not know; reload the page and try again."
+                ),
             ),
             # Everywhere: two active bookings never start at the same moment with
             # one mentor. Overlaps of any shape are refused by an exclusion
@@ -319,11 +370,15 @@ class Booking(models.Model):
                 fields=["mentor", "start"],
                 condition=Q(status__in=["requested", "confirmed"]),
                 name="mentorship_booking_one_active_per_mentor_start",
+                violation_error_code="slot_taken",
+                violation_error_message=_("Someone has just booked this time. Please choose another one."),
             ),
             models.UniqueConstraint(
                 fields=["mentee", "start"],
                 condition=Q(status__in=["requested", "confirmed"]),
                 name="mentorship_booking_one_active_per_mentee_start",
+                violation_error_code="mentee_busy",
+                violation_error_message=_("You already have a session at this time. Please choose another one."),
             ),
         ]
 
@@ -364,8 +419,18 @@ class Feedback(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["booking", "author"], name="mentorship_feedback_once_per_author"),
-            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="mentorship_feedback_rating_range"),
+            models.UniqueConstraint(
+                fields=["booking", "author"],
+                name="mentorship_feedback_once_per_author",
+                violation_error_code="feedback_given",
+                violation_error_message=_("You have already left feedback for this session."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5),
+                name="mentorship_feedback_rating_range",
+                violation_error_code="rating_out_of_range",
+                violation_error_message=_("Give a rating from 1 to 5."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -383,8 +448,18 @@ class Endorsement(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["mentor", "founder"], name="mentorship_endorsement_once"),
-            models.CheckConstraint(condition=~Q(text=""), name="mentorship_endorsement_not_blank"),
+            models.UniqueConstraint(
+                fields=["mentor", "founder"],
+                name="mentorship_endorsement_once",
+                violation_error_code="already_endorsed",
+                violation_error_message=_("You have already endorsed this founder."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="mentorship_endorsement_not_blank",
+                violation_error_code="endorsement_blank",
+                violation_error_message=_("Write a sentence or two about the founder."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -435,10 +510,30 @@ class RoomMessage(models.Model):
     class Meta:
         ordering = ["booking", "seq"]
         constraints = [
-            models.UniqueConstraint(fields=["booking", "seq"], name="mentorship_roommessage_seq"),
-            models.UniqueConstraint(fields=["booking", "author", "client_id"], name="mentorship_roommessage_once"),
-            models.CheckConstraint(condition=~Q(body=""), name="mentorship_roommessage_not_empty"),
-            models.CheckConstraint(condition=Q(seq__gte=1), name="mentorship_roommessage_seq_positive"),
+            models.UniqueConstraint(
+                fields=["booking", "seq"],
+                name="mentorship_roommessage_seq",
+                violation_error_code="message_order_taken",
+                violation_error_message=_("Your message crossed with another one; send it again."),
+            ),
+            models.UniqueConstraint(
+                fields=["booking", "author", "client_id"],
+                name="mentorship_roommessage_once",
+                violation_error_code="message_sent",
+                violation_error_message=_("This message was already sent."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(body=""),
+                name="mentorship_roommessage_not_empty",
+                violation_error_code="message_empty",
+                violation_error_message=_("Write a message before sending."),
+            ),
+            models.CheckConstraint(
+                condition=Q(seq__gte=1),
+                name="mentorship_roommessage_seq_positive",
+                violation_error_code="invalid_message_order",
+                violation_error_message=_("Your message could not be placed in the conversation; send it again."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -238,11 +238,12 @@ def _expire(booking: Booking) -> None:
     booking.status = Booking.Status.EXPIRED
     booking.save(update_fields=["status"])
     audit_record(actor=None, event="mentorship.booking.expire", target=booking)
-    for recipient in (booking.mentee, booking.mentor.user):
+    for recipient, other in ((booking.mentee, booking.mentor.user), (booking.mentor.user, booking.mentee)):
         notification_create(
             recipient=recipient,
             kind="mentorship.booking.expire",
-            message=_("A session request expired without an answer; its time is free again."),
+            message=_("The request for %(title)s with %(name)s expired without an answer; its time is free again.")
+            % {"title": booking.session_type.title, "name": other.display_name},
             url=booking.get_absolute_url(),
         )
 
@@ -594,12 +595,13 @@ def booking_complete(*, actor: User | None, booking: Booking, now: datetime | No
     booking.status = Booking.Status.COMPLETED
     booking.save(update_fields=["status"])
     audit_record(actor=actor, event="mentorship.booking.complete", target=booking)
-    for recipient in (booking.mentee, booking.mentor.user):
+    for recipient, other in ((booking.mentee, booking.mentor.user), (booking.mentor.user, booking.mentee)):
         _notify_booking(
             booking,
             recipient=recipient,
             kind="mentorship.booking.complete",
-            message=_("How did your session go? Leave feedback for the other side."),
+            message=_("How did %(title)s with %(name)s go? Leave them your feedback.")
+            % {"title": booking.session_type.title, "name": other.display_name},
         )
     return booking
 

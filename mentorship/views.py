@@ -496,6 +496,10 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# How often calendar apps are asked to fetch the feed again.
+FEED_REFRESH_EVERY = timedelta(hours=1)
+
+
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private subscription feed. The token is the only credential: calendar apps send no cookies."""
@@ -510,7 +514,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         .select_related("mentor__user__profile", "mentee__profile", "session_type")
         .order_by("start")
     )
-    response = HttpResponse(calendar_for(bookings, name="Rabta sessions"), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        calendar_for(bookings, name="Rabta sessions", refresh_every=FEED_REFRESH_EVERY),
+        content_type="text/calendar; charset=utf-8",
+    )
     response["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -572,7 +579,13 @@ def mentor_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def mentor_dashboard(request: HttpRequest) -> HttpResponse:
-    mentor = access_own_mentor(request.user)
+    try:
+        mentor = access_own_mentor(request.user)
+    except Http404:
+        # Ticking "I mentor founders" on the profile shows the Mentoring link before there is a
+        # mentor record: the first step is setting one up, not a page that is not there.
+        messages.info(request, _("Set up your mentor profile first: your time zone, expertise and video link."))
+        return redirect("mentorship:mentor-settings")
     now = timezone.now()
     tz = ZoneInfo(mentor.timezone)
     week_start, week_end = _week_bounds(tz, 0)

@@ -60,7 +60,15 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="network_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="network_user_email_ci_unique",
+                violation_error_code="email_taken",
+                violation_error_message=_(
+                    "An account with this email address already exists. "
+                    "Sign in, or reset your password if you have forgotten it."
+                ),
+            ),
         ]
         indexes = [
             # The few deactivated members, so that listing everyone else needs no join (Profile.listed).
@@ -230,9 +238,14 @@ class Profile(models.Model):
             models.CheckConstraint(
                 condition=Q(contact_visibility__in=["introduced", "members"]),
                 name="network_profile_contact_visibility_valid",
+                violation_error_code="invalid_contact_visibility",
+                violation_error_message=_("Choose who may see your contact details from the list."),
             ),
             models.CheckConstraint(
-                condition=Q(visibility__in=["public", "members"]), name="network_profile_visibility_valid"
+                condition=Q(visibility__in=["public", "members"]),
+                name="network_profile_visibility_valid",
+                violation_error_code="invalid_visibility",
+                violation_error_message=_("Choose who may see your profile from the list."),
             ),
         ]
 
@@ -284,6 +297,8 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["startup", "incubator", "centre", "tech_park"]),
                 name="network_organisation_kind_valid",
+                violation_error_code="invalid_kind",
+                violation_error_message=_("Choose what kind of organisation this is from the list."),
             ),
         ]
 
@@ -313,9 +328,19 @@ class Membership(models.Model):
     class Meta:
         ordering = ["organisation", "role", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "user"], name="network_membership_unique"),
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                name="network_membership_unique",
+                violation_error_code="already_member",
+                violation_error_message=_(
+                    "This person is already a member of the organisation; change their role instead."
+                ),
+            ),
             models.CheckConstraint(
-                condition=Q(role__in=["owner", "admin", "member"]), name="network_membership_role_valid"
+                condition=Q(role__in=["owner", "admin", "member"]),
+                name="network_membership_role_valid",
+                violation_error_code="invalid_role",
+                violation_error_message=_("Choose a role from the list: owner, admin or member."),
             ),
         ]
 
@@ -377,19 +402,33 @@ class Introduction(models.Model):
             models.Index(fields=["requester", "status", "-created_at"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(requester=F("recipient")), name="network_intro_not_self"),
+            models.CheckConstraint(
+                condition=~Q(requester=F("recipient")),
+                name="network_intro_not_self",
+                violation_error_code="introduction_to_self",
+                violation_error_message=_("You cannot ask for an introduction to yourself."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "accepted", "declined", "withdrawn", "expired"]),
                 name="network_intro_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_(
+                    "This introduction has a status Rabta does not know; reload the page and try again."
+                ),
             ),
             # One waiting request per pair and direction; a declined one may be asked again later.
             models.UniqueConstraint(
                 fields=["requester", "recipient"],
                 condition=Q(status="pending"),
                 name="network_intro_one_pending_per_pair",
+                violation_error_code="introduction_waiting",
+                violation_error_message=_("A request between you and this member is already waiting for an answer."),
             ),
             models.CheckConstraint(
-                condition=Q(outcome="") | Q(status="accepted"), name="network_intro_outcome_only_when_accepted"
+                condition=Q(outcome="") | Q(status="accepted"),
+                name="network_intro_outcome_only_when_accepted",
+                violation_error_code="outcome_before_accepted",
+                violation_error_message=_("An outcome can be recorded only once the introduction has been accepted."),
             ),
         ]
 
@@ -497,9 +536,28 @@ class ExchangeRate(models.Model):
     class Meta:
         ordering = ["-year", "-quarter", "currency"]
         constraints = [
-            models.UniqueConstraint(fields=["currency", "year", "quarter"], name="network_rate_once_per_quarter"),
-            models.CheckConstraint(condition=Q(usd_per_unit__gt=0), name="network_rate_positive"),
-            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="network_rate_quarter_valid"),
+            models.UniqueConstraint(
+                fields=["currency", "year", "quarter"],
+                name="network_rate_once_per_quarter",
+                violation_error_code="rate_exists",
+                violation_error_message=_(
+                    "There is already a rate for this currency and quarter; edit that one instead."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(usd_per_unit__gt=0),
+                name="network_rate_positive",
+                violation_error_code="rate_not_positive",
+                violation_error_message=_(
+                    "Enter a rate above zero: how many US dollars one unit of the currency was worth."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4),
+                name="network_rate_quarter_valid",
+                violation_error_code="invalid_quarter",
+                violation_error_message=_("Choose a quarter from 1 to 4."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -578,12 +636,30 @@ class ExportReport(models.Model):
                 condition=Q(organisation__isnull=False, person__isnull=True)
                 | Q(organisation__isnull=True, person__isnull=False),
                 name="network_export_one_reporter",
+                violation_error_code="one_reporter",
+                violation_error_message=_(
+                    "A report is filed either for a startup or by a freelancer, not both and not neither."
+                ),
             ),
-            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="network_export_quarter_valid"),
-            models.CheckConstraint(condition=Q(amount__gt=0, amount_usd__gte=0), name="network_export_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4),
+                name="network_export_quarter_valid",
+                violation_error_code="invalid_quarter",
+                violation_error_message=_("Choose a quarter from 1 to 4."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, amount_usd__gte=0),
+                name="network_export_amount_positive",
+                violation_error_code="amount_not_positive",
+                violation_error_message=_("Enter the export revenue as an amount above zero."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["submitted", "queried", "verified", "superseded"]),
                 name="network_export_status_valid",
+                violation_error_code="invalid_status",
+                violation_error_message=_(
+                    "This report has a status Rabta does not know; reload the page and try again."
+                ),
             ),
             # One verified and one open report per reporter and quarter at most (a correction waits beside
             # the verified figure until it is verified itself).
@@ -591,21 +667,37 @@ class ExportReport(models.Model):
                 fields=["organisation", "year", "quarter"],
                 condition=Q(status="verified"),
                 name="network_export_one_verified_per_startup_quarter",
+                violation_error_code="verified_exists",
+                violation_error_message=_(
+                    "This startup already has a verified report for that quarter; file a correction instead."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["person", "year", "quarter"],
                 condition=Q(status="verified"),
                 name="network_export_one_verified_per_person_quarter",
+                violation_error_code="verified_exists",
+                violation_error_message=_(
+                    "You already have a verified report for that quarter; file a correction instead."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["organisation", "year", "quarter"],
                 condition=Q(status__in=OPEN_EXPORT_STATUSES),
                 name="network_export_one_open_per_startup_quarter",
+                violation_error_code="report_waiting",
+                violation_error_message=_(
+                    "A report for this startup and quarter is already waiting to be verified; edit that one instead."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["person", "year", "quarter"],
                 condition=Q(status__in=OPEN_EXPORT_STATUSES),
                 name="network_export_one_open_per_person_quarter",
+                violation_error_code="report_waiting",
+                violation_error_message=_(
+                    "Your report for that quarter is already waiting to be verified; edit that one instead."
+                ),
             ),
         ]
 

@@ -9,9 +9,13 @@ is not allowed.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from network.models import Introduction, Membership, Organisation, Profile, User
 
@@ -123,6 +127,30 @@ def can_view_contact_details(viewer, profile: Profile) -> bool:
 
 def can_request_introduction(user, recipient: User) -> bool:
     return is_member(user) and recipient.is_active and user.pk != recipient.pk
+
+
+def introduction_cooldown_until(requester, recipient: User, *, now: datetime | None = None) -> datetime | None:
+    """When ``requester`` may ask ``recipient`` again after ``recipient`` declined them; ``None`` if now.
+
+    Only a decline of the requester's own request counts, for ``RABTA["INTRODUCTION_COOLDOWN_DAYS"]``
+    after it was given: the member who said no may still ask the other way at any time.
+    """
+    days = settings.RABTA["INTRODUCTION_COOLDOWN_DAYS"]
+    if days <= 0 or not is_member(requester):
+        return None
+    now = now or timezone.now()
+    last_decline = (
+        Introduction.objects.filter(
+            requester=requester,
+            recipient=recipient,
+            status=Introduction.Status.DECLINED,
+            responded_at__gt=now - timedelta(days=days),
+        )
+        .order_by("-responded_at")
+        .values_list("responded_at", flat=True)
+        .first()
+    )
+    return last_decline + timedelta(days=days) if last_decline else None
 
 
 def access_introduction(user, pk: int) -> Introduction:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -26,7 +27,7 @@ from PIL import Image, ImageOps
 from network import selectors
 from network.audit import audit_record
 from network.models import Introduction, Membership, Notification, Organisation, Profile, User
-from network.permissions import acts_as_staff
+from network.permissions import acts_as_staff, introduction_cooldown_until
 
 # --- Notifications -----------------------------------------------------------
 
@@ -447,8 +448,9 @@ def introduction_request(
     """Ask ``recipient`` for an introduction.
 
     Refused when asking oneself or an inactive member, when a request between
-    the two is already waiting or accepted, or when the requester already has
-    as many waiting requests as the cap allows.
+    the two is already waiting or accepted, when ``recipient`` declined the
+    requester less than ``INTRODUCTION_COOLDOWN_DAYS`` ago, or when the
+    requester already has as many waiting requests as the cap allows.
     """
     now = now or timezone.now()
     ttl_days, open_cap = _introduction_settings()
@@ -473,6 +475,12 @@ def introduction_request(
                 raise ValidationError(_("You are already introduced to this member."))
             if between.open(now=now).exists():
                 raise ValidationError(_("A request between you and this member is already waiting for an answer."))
+            cooldown_until = introduction_cooldown_until(requester, recipient, now=now)
+            if cooldown_until is not None:
+                raise ValidationError(
+                    _("This member declined your last request. You can ask them again from %(date)s.")
+                    % {"date": date_format(timezone.localtime(cooldown_until), "j F Y")}
+                )
             if Introduction.objects.filter(requester=requester).open(now=now).count() >= open_cap:
                 raise ValidationError(
                     _(

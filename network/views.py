@@ -39,6 +39,7 @@ from network.permissions import (
     can_manage_organisation,
     can_request_introduction,
     can_view_contact_details,
+    introduction_cooldown_until,
 )
 from network.ratelimits import limited, searching
 
@@ -154,6 +155,7 @@ def member_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     if viewer.is_authenticated and viewer.pk != profile.user_id:
         context["introduction"] = selectors.introduction_between(user=viewer, other=profile.user)
         context["can_introduce"] = can_request_introduction(viewer, profile.user)
+        context["introduction_cooldown_until"] = introduction_cooldown_until(viewer, profile.user)
     return render(request, "network/member_detail.html", context)
 
 
@@ -351,7 +353,15 @@ def introduction_request(request: HttpRequest, user_id: int) -> HttpResponse:
                 % {"name": recipient.display_name},
             )
             return redirect(introduction)
-    return render(request, "network/introduction_form.html", {"form": form, "recipient": recipient})
+    return render(
+        request,
+        "network/introduction_form.html",
+        {
+            "form": form,
+            "recipient": recipient,
+            "cooldown_until": introduction_cooldown_until(request.user, recipient),
+        },
+    )
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from investments.models import (
     ConfidentialityTerms,
@@ -250,6 +250,11 @@ INTEREST_TRANSITIONS: dict[str | None, set[str]] = {
     S.PASSED: {S.WATCHING, S.CONSIDERING},
 }
 WITH_AMOUNT = {S.SOFT, S.COMMITTED}
+# What the startup's managers are told when an investor puts money behind a deal.
+INTEREST_NOTICES = {
+    S.SOFT: gettext_lazy("An investor made a soft commitment to %(startup)s's round."),
+    S.COMMITTED: gettext_lazy("An investor committed to %(startup)s's round."),
+}
 
 
 @transaction.atomic
@@ -312,8 +317,7 @@ def interest_set(
             notification_create(
                 recipient=recipient,
                 kind=f"investments.interest.{stage}",
-                message=_("An investor made a %(stage)s on your pitch.")
-                % {"stage": Interest.Stage(stage).label.lower()},
+                message=INTEREST_NOTICES[stage] % {"startup": pitch.startup.name},
                 url=reverse("deals:analytics", args=[pitch.pk]),
             )
     return interest

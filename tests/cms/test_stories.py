@@ -262,6 +262,7 @@ def test_a_verified_milestone_offers_editors_a_draft_once(django_capture_on_comm
     assert list(story.startups.all()) == [startup]
     note = Notification.objects.get(recipient=editor, kind="cms.story.draft")
     assert note.url == reverse("wagtailadmin_pages:edit", args=[story.pk])
+    assert note.message == "A new story is waiting to be written: Raqam Pay reaches “1,000 paying users”."
 
     from cms.stories import on_milestone_verified
 

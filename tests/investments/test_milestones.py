@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 from datetime import date, timedelta
 from decimal import Decimal
@@ -71,6 +72,30 @@ def test_a_custom_kpi_needs_a_name(setting):
     with pytest.raises(ValidationError) as error:
         make_milestone(setting, kpi="custom", kpi_label="  ")
     assert error.value.message_dict == {"kpi_label": ["Name the custom KPI."]}
+
+
+def test_the_milestone_form_asks_for_the_custom_kpis_name_in_words(client_for, setting):
+    # given
+    data = {
+        "kind": "milestone",
+        "milestone-title": "Pilots",
+        "milestone-kpi": "custom",
+        "milestone-kpi_label": "",
+        "milestone-target": "3",
+        "milestone-due_on": "2027-05-01",
+    }
+    path = reverse("investments:enrolment-detail", args=[setting.cohort.pk, setting.startup.slug])
+
+    # when
+    response = client_for(setting.founder).post(path, data)
+
+    # then
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Name your custom KPI, for example “Pilot customers signed”." in page
+    assert "investments_milestone_custom_kpi_named" not in page
+    assert Milestone.objects.count() == 0
+    assert events() == []
 
 
 # --- Evidence and its files -----------------------------------------------------------------

@@ -239,7 +239,7 @@ def test_cohort_create_ending_before_it_starts_is_refused(incubator, owner):
         services.cohort_create(actor=owner, incubator=incubator, data=data)
 
     # then
-    assert excinfo.value.messages == ["Constraint “investments_cohort_dates_in_order” is violated."]
+    assert excinfo.value.messages == ["The cohort must end on or after the day it starts."]
     assert Cohort.objects.count() == 0
     assert AuditEntry.objects.count() == 0
 
@@ -253,7 +253,7 @@ def test_cohort_create_with_demo_day_before_the_start_is_refused(incubator, owne
         services.cohort_create(actor=owner, incubator=incubator, data=data)
 
     # then
-    assert excinfo.value.messages == ["Constraint “investments_cohort_demo_day_after_start” is violated."]
+    assert excinfo.value.messages == ["Demo day must be on or after the day the cohort starts."]
     assert Cohort.objects.count() == 0
     assert AuditEntry.objects.count() == 0
 
@@ -351,7 +351,7 @@ def test_cohort_update_with_dates_out_of_order_saves_nothing(cohort, owner):
         )
 
     # then
-    assert excinfo.value.messages == ["Constraint “investments_cohort_dates_in_order” is violated."]
+    assert excinfo.value.messages == ["The cohort must end on or after the day it starts."]
     assert cohort_row(cohort) == before
     assert AuditEntry.objects.count() == 0
 

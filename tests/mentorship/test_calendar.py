@@ -148,6 +148,22 @@ def test_a_cancelled_booking_downloads_as_cancelled(client_for, member, office_h
     (event,) = events(response)
     assert event["sequence"] == 1
     assert_event_of(event, booking, status="CANCELLED")
+    assert [name for name in ("URL", "LOCATION", "DESCRIPTION") if name in event] == []
+    assert booking.meeting_url.encode() not in response.content
+    assert f"/sessions/{booking.pk}/".encode() not in response.content
+
+
+def test_the_calendar_file_of_one_booking_asks_for_no_refresh(client_for, member, office_hours):
+    # given
+    booking = book(member, office_hours)
+
+    # when
+    response = client_for(member).get(reverse("mentorship:booking-ics", args=[booking.pk]))
+
+    # then
+    calendar = Calendar.from_ical(response.content)
+    assert "REFRESH-INTERVAL" not in calendar
+    assert "X-PUBLISHED-TTL" not in calendar
 
 
 def test_the_calendar_file_of_someone_elses_booking_is_not_found(client_for, member, other_member, office_hours):
@@ -245,6 +261,39 @@ def test_a_cancelled_booking_stays_in_the_feed_as_cancelled(client, member, offi
     (event,) = events(response)
     assert_event_of(event, booking, status="CANCELLED")
     assert event["sequence"] == 1
+    assert [name for name in ("URL", "LOCATION", "DESCRIPTION") if name in event] == []
+    assert booking.meeting_url.encode() not in response.content
+    assert AGENDA.encode() not in response.content
+
+
+def test_the_feed_asks_calendar_apps_to_fetch_it_again_every_hour(client, member, office_hours):
+    # given
+    book(member, office_hours)
+
+    # when
+    response = client.get(feed_url(member))
+
+    # then
+    lines = response.content.decode().split("\r\n")
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
+    assert "X-PUBLISHED-TTL:PT1H" in lines
+    calendar = Calendar.from_ical(response.content)
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=1)
+    assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
+
+
+def test_a_confirmed_booking_in_the_feed_keeps_its_video_and_session_links(client, member, office_hours):
+    # given
+    booking = book(member, office_hours)
+
+    # when
+    response = client.get(feed_url(member))
+
+    # then
+    (event,) = events(response)
+    assert str(event["location"]) == booking.meeting_url
+    assert str(event["url"]).endswith(f"/sessions/{booking.pk}/")
+    assert str(event["description"]).startswith(f"{AGENDA}\n\nVideo: {booking.meeting_url}\nRabta: ")
 
 
 def test_declined_and_expired_requests_leave_the_feed(client, member, mentor, deep_dive):

@@ -51,6 +51,35 @@ def test_history_is_shown_escaped_with_safe_links(client_for, booking):
     assert f'data-socket="/ws/sessions/{booking.pk}/room/"' in html
 
 
+HOSTILE_AGENDA = (
+    'Pricing <img src=x onerror="alert(1)"> javascript:alert(document.cookie)\n'
+    "Deck: https://example.org/deck?v=2&lang=en."
+)
+SAFE_AGENDA_LINK = (
+    '<a href="https://example.org/deck?v=2&amp;lang=en" rel="nofollow noopener noreferrer">'
+    "https://example.org/deck?v=2&amp;lang=en</a>."
+)
+
+
+@pytest.mark.parametrize("page", ["booking-detail", "booking-room"])
+def test_the_agenda_links_its_web_addresses_and_nothing_else(client_for, booking, page):
+    # given
+    Booking.objects.filter(pk=booking.pk).update(agenda=HOSTILE_AGENDA)
+
+    # when
+    response = client_for(booking.mentee).get(reverse(f"mentorship:{page}", args=[booking.pk]))
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "<p>Pricing &lt;img src=x onerror=&quot;alert(1)&quot;&gt; javascript:alert(document.cookie)<br>"
+        f"Deck: {SAFE_AGENDA_LINK}</p>"
+    ) in html
+    assert "<img src=x" not in html
+    assert 'href="javascript' not in html
+
+
 def test_a_closed_room_explains_when_it_opens(client_for, booking):
     later = timezone.now() + timedelta(days=2)
     Booking.objects.filter(pk=booking.pk).update(start=later, end=later + timedelta(hours=1))

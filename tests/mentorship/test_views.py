@@ -549,7 +549,6 @@ def test_an_endorsement_without_a_held_session_shows_a_message_and_changes_nothi
 # --- The ladder: a member who is not a mentor on the mentor's own pages -------------
 
 MENTOR_PAGES = [
-    ("get", "mentorship:mentor-dashboard", lambda w: [], None),
     ("get", "mentorship:mentor-availability", lambda w: [], None),
     ("post", "mentorship:mentor-availability", lambda w: [], {"kind": "blocked", "blocked-date": "2030-01-01"}),
     ("get", "mentorship:session-type-list", lambda w: [], None),
@@ -561,7 +560,8 @@ MENTOR_PAGES = [
 
 
 def test_the_mentor_pages_ladder_covers_every_mentor_page():
-    # given: every page under /mentoring/ but the settings page, where one becomes a mentor
+    # given: every page under /mentoring/ but the settings page, where one becomes a mentor, and the
+    # dashboard, which sends a member who is not a mentor yet to the settings page
     names = {
         f"mentorship:{pattern.name}"
         for pattern in urls.urlpatterns
@@ -569,7 +569,38 @@ def test_the_mentor_pages_ladder_covers_every_mentor_page():
     }
 
     # then
-    assert {name for _m, name, _a, _d in MENTOR_PAGES} == names - {"mentorship:mentor-settings"}
+    assert {name for _m, name, _a, _d in MENTOR_PAGES} == names - {
+        "mentorship:mentor-settings",
+        "mentorship:mentor-dashboard",
+    }
+
+
+def test_the_mentoring_link_of_a_member_who_ticked_mentor_leads_to_setting_up_as_a_mentor(client_for, world):
+    # given: the profile says "I mentor founders", but there is no mentor record yet
+    world.stranger.profile.is_mentor = True
+    world.stranger.profile.save(update_fields=["is_mentor"])
+    client = client_for(world.stranger)
+    before = snapshot()
+
+    # when
+    home = client.get("/dashboard/")
+    response = client.get("/mentoring/", follow=True)
+
+    # then
+    assert '<a href="/mentoring/">Mentoring</a>' in home.content.decode()
+    assert response.redirect_chain == [("/mentoring/settings/", 302)]
+    assert response.status_code == 200
+    assert "<h1>Become a mentor</h1>" in text(response)
+    assert messages_of(response) == ["Set up your mentor profile first: your time zone, expertise and video link."]
+    assert snapshot() == before
+
+
+def test_the_mentoring_link_of_a_signed_out_visitor_asks_to_sign_in(client):
+    # when
+    response = client.get("/mentoring/")
+
+    # then
+    assert (response.status_code, response.url) == (302, login_url("/mentoring/"))
 
 
 @pytest.mark.parametrize(

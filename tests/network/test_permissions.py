@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,7 @@ from network.permissions import (
     can_manage_organisation,
     can_request_introduction,
     can_view_contact_details,
+    introduction_cooldown_until,
     is_member,
 )
 from tests.network.factories import IntroductionFactory, MembershipFactory, OrganisationFactory, UserFactory
@@ -315,6 +318,43 @@ def test_can_request_introduction_is_false_for_a_deactivated_member(member, othe
 
     # then
     assert can_request_introduction(member, other_member) is False
+
+
+# --- introduction_cooldown_until --------------------------------------------------
+
+
+def test_introduction_cooldown_ends_the_set_number_of_days_after_the_last_decline(member, other_member, settings):
+    # given
+    settings.RABTA = {**settings.RABTA, "INTRODUCTION_COOLDOWN_DAYS": 30}
+    now = timezone.now()
+    IntroductionFactory(
+        requester=member,
+        recipient=other_member,
+        status=Introduction.Status.DECLINED,
+        responded_at=now - timedelta(days=20),
+    )
+    IntroductionFactory(
+        requester=member,
+        recipient=other_member,
+        status=Introduction.Status.DECLINED,
+        responded_at=now - timedelta(days=3),
+    )
+
+    # then
+    assert introduction_cooldown_until(member, other_member, now=now) == now + timedelta(days=27)
+    assert introduction_cooldown_until(other_member, member, now=now) is None
+    assert introduction_cooldown_until(member, other_member, now=now + timedelta(days=27)) is None
+
+
+def test_introduction_cooldown_is_off_when_set_to_zero_days(member, other_member, settings):
+    # given
+    settings.RABTA = {**settings.RABTA, "INTRODUCTION_COOLDOWN_DAYS": 0}
+    IntroductionFactory(
+        requester=member, recipient=other_member, status=Introduction.Status.DECLINED, responded_at=timezone.now()
+    )
+
+    # then
+    assert introduction_cooldown_until(member, other_member) is None
 
 
 # --- access_introduction ---------------------------------------------------------

@@ -407,10 +407,11 @@ def test_introduction_request_when_already_introduced_is_refused(member, other_m
     assert AuditEntry.objects.count() == 0
 
 
-@pytest.mark.parametrize("status", [Introduction.Status.DECLINED, Introduction.Status.WITHDRAWN])
-def test_introduction_request_may_be_asked_again_after_a_declined_or_withdrawn_one(member, other_member, status):
+def test_introduction_request_may_be_asked_again_at_once_after_a_withdrawn_one(member, other_member):
     # given
-    IntroductionFactory(requester=member, recipient=other_member, status=status, responded_at=timezone.now())
+    IntroductionFactory(
+        requester=member, recipient=other_member, status=Introduction.Status.WITHDRAWN, responded_at=timezone.now()
+    )
 
     # when
     introduction = services.introduction_request(requester=member, recipient=other_member, reason=REASON)
@@ -418,6 +419,74 @@ def test_introduction_request_may_be_asked_again_after_a_declined_or_withdrawn_o
     # then
     assert introduction.status == Introduction.Status.PENDING
     assert Introduction.objects.filter(requester=member, recipient=other_member).count() == 2
+
+
+def test_introduction_request_soon_after_a_decline_is_refused_with_the_date_to_ask_again(member, other_member):
+    # given
+    declined_at = timezone.now().replace(year=2026, month=3, day=2, hour=12, minute=0, second=0, microsecond=0)
+    IntroductionFactory(
+        requester=member, recipient=other_member, status=Introduction.Status.DECLINED, responded_at=declined_at
+    )
+
+    # when
+    with pytest.raises(ValidationError) as excinfo:
+        services.introduction_request(
+            requester=member, recipient=other_member, reason=REASON, now=declined_at + timedelta(seconds=5)
+        )
+
+    # then
+    assert excinfo.value.messages == [
+        "This member declined your last request. You can ask them again from 1 April 2026."
+    ]
+    assert Introduction.objects.count() == 1
+    assert AuditEntry.objects.count() == 0
+    assert Notification.objects.count() == 0
+
+
+def test_introduction_request_after_the_cooldown_is_sent(member, other_member):
+    # given
+    declined_at = timezone.now() - timedelta(days=settings.RABTA["INTRODUCTION_COOLDOWN_DAYS"])
+    IntroductionFactory(
+        requester=member, recipient=other_member, status=Introduction.Status.DECLINED, responded_at=declined_at
+    )
+
+    # when
+    introduction = services.introduction_request(requester=member, recipient=other_member, reason=REASON)
+
+    # then
+    assert introduction.status == Introduction.Status.PENDING
+    assert Introduction.objects.filter(requester=member, recipient=other_member).count() == 2
+
+
+def test_introduction_request_cooldown_follows_a_changed_setting(member, other_member, settings):
+    # given
+    settings.RABTA = {**settings.RABTA, "INTRODUCTION_COOLDOWN_DAYS": 2}
+    now = timezone.now()
+    IntroductionFactory(
+        requester=member,
+        recipient=other_member,
+        status=Introduction.Status.DECLINED,
+        responded_at=now - timedelta(days=2, seconds=1),
+    )
+
+    # when
+    introduction = services.introduction_request(requester=member, recipient=other_member, reason=REASON, now=now)
+
+    # then
+    assert introduction.status == Introduction.Status.PENDING
+
+
+def test_introduction_request_by_the_member_who_declined_is_not_held_back(member, other_member):
+    # given
+    IntroductionFactory(
+        requester=member, recipient=other_member, status=Introduction.Status.DECLINED, responded_at=timezone.now()
+    )
+
+    # when
+    introduction = services.introduction_request(requester=other_member, recipient=member, reason=REASON)
+
+    # then
+    assert (introduction.requester, introduction.status) == (other_member, Introduction.Status.PENDING)
 
 
 def test_introduction_request_cap_comes_from_settings(member):

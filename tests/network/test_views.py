@@ -814,6 +814,51 @@ def test_introduction_request_over_the_cap_shows_the_error(client_for, member, o
     assert Introduction.objects.filter(recipient=other_member).count() == 0
 
 
+def _declined_yesterday_at_noon(requester, recipient) -> timezone.datetime:
+    # Noon UTC keeps the date the same in every viewer's time zone.
+    declined_at = (timezone.now() - timezone.timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    IntroductionFactory(
+        requester=requester, recipient=recipient, status=Introduction.Status.DECLINED, responded_at=declined_at
+    )
+    return declined_at + timezone.timedelta(days=settings.RABTA["INTRODUCTION_COOLDOWN_DAYS"])
+
+
+def test_member_page_after_a_decline_says_when_one_may_ask_again_instead_of_the_button(
+    client_for, member, other_member
+):
+    # given
+    until = _declined_yesterday_at_noon(member, other_member)
+
+    # when
+    response = client_for(member).get(f"/members/{other_member.pk}/")
+
+    # then
+    page = text(response)
+    expected = f"This member declined your last request. You can ask them again from {until:%-d %B %Y}."
+    assert expected in page
+    assert f"/members/{other_member.pk}/introduce/" not in page
+
+
+def test_introduction_request_form_after_a_decline_says_when_one_may_ask_again(client_for, member, other_member):
+    # given
+    until = _declined_yesterday_at_noon(member, other_member)
+    client = client_for(member)
+
+    # when
+    get_response = client.get(f"/members/{other_member.pk}/introduce/")
+    post_response = client.post(f"/members/{other_member.pk}/introduce/", {"reason": REASON})
+
+    # then
+    expected = f"This member declined your last request. You can ask them again from {until:%-d %B %Y}."
+    assert get_response.status_code == 200
+    assert expected in text(get_response)
+    assert 'name="reason"' not in text(get_response)
+    assert post_response.status_code == 200
+    assert expected in text(post_response)
+    assert Introduction.objects.count() == 1
+    assert AuditEntry.objects.count() == 0
+
+
 # --- Introductions: list, detail and answers ----------------------------------------
 
 
