@@ -173,11 +173,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # Under ASGI every database_sync_to_async call closes "old" connections,
     # so without a pool each chat message would open a new PostgreSQL
     # connection. psycopg's pool keeps them open across calls.
+    # Connections are checked before use only after sitting idle for a few seconds (config/db_pool.py).
+    from config import db_pool
+
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
         "timeout": 10,
+        "check": db_pool.check_if_idle,
+        "reset": db_pool.mark_returned,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search backend uses PostgreSQL's full-text indexes there.
