@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "network.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and other text gzipped for browsers that accept it, with Django's BREACH mitigation.
+    "network.middleware.CompressionMiddleware",
     "network.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
