@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
 from django.contrib.auth.hashers import make_password
 
 
@@ -14,6 +17,15 @@ class SignupForm(AllauthSignupForm):
     password hash (a third of a second by design), so a known address answered ten times faster and
     told anyone with a stopwatch that it was registered. The known address now pays the same hash.
     """
+
+    # The browser's own zone, filled in by static/js/browser_zone.js: times show in the member's zone
+    # from their first page. Without JavaScript (or with a zone Python does not know) the profile's
+    # default stays, and the profile page lets them choose.
+    timezone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput(attrs={"data-browser-zone": ""}))
+
+    def clean_timezone(self) -> str:
+        zone = self.cleaned_data.get("timezone", "").strip()
+        return zone if zone and zone in zoneinfo.available_timezones() else ""
 
     def try_save(self, request):
         if self.account_already_exists:

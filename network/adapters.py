@@ -81,7 +81,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             from network.services import profile_ensure
 
-            profile_ensure(user=user)
+            zone = form.cleaned_data.get("timezone", "") if form is not None and hasattr(form, "cleaned_data") else ""
+            profile_ensure(user=user, time_zone=zone)
         return user
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+import zoneinfo
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -203,11 +204,13 @@ def _withdraw_introductions(user: User, *, now: datetime) -> None:
 # --- Profiles ----------------------------------------------------------------
 
 
-def profile_ensure(*, user: User) -> Profile:
-    """Every member has a profile; create an empty one on first need."""
-    profile, _created = Profile.objects.get_or_create(
-        user=user, defaults={"display_name": user.email.split("@", 1)[0][:120]}
-    )
+def profile_ensure(*, user: User, time_zone: str = "") -> Profile:
+    """Every member has a profile; create an empty one on first need (in ``time_zone`` when it is a
+    known zone: the browser's, at sign-up; otherwise the field's default)."""
+    defaults = {"display_name": user.email.split("@", 1)[0][:120]}
+    if time_zone and time_zone in zoneinfo.available_timezones():
+        defaults["timezone"] = time_zone
+    profile, _created = Profile.objects.get_or_create(user=user, defaults=defaults)
     return profile
 
 

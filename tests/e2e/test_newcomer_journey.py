@@ -102,3 +102,21 @@ def test_directory_fits_a_phone_screen(page: Page, live_server, member, password
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path} is {width}px wide"
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_a_newcomer_in_toronto_starts_in_toronto_time(browser, live_server):
+    # given: a browser whose clock is set to Toronto, on a phone
+    context = browser.new_context(timezone_id="America/Toronto", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+
+    # when: they sign up
+    page.goto(live_server.url + "/accounts/signup/")
+    page.get_by_label("Email").fill("toronto@example.org")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+
+    # then: their profile is in the browser's zone, not the default
+    assert User.objects.get(email="toronto@example.org").profile.timezone == "America/Toronto"
+    context.close()

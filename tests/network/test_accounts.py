@@ -215,3 +215,24 @@ def test_signed_in_account_pages_use_the_site_layout(client, member, password):
         response = client.get(reverse(url_name))
         assert response.status_code == 200, url_name
         assert 'aria-label="Account settings"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("Europe/London", "Europe/London"), ("Mars/Olympus_Mons", "Asia/Karachi"), (None, "Asia/Karachi")],
+)
+def test_a_new_member_starts_in_the_zone_their_browser_sent(client, sent, kept):
+    form = {"email": "zone@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    if sent is not None:
+        form["timezone"] = sent
+
+    response = client.post(reverse("account_signup"), form)
+
+    assert response.status_code == 302
+    assert Profile.objects.get(user__email="zone@example.org").timezone == kept
+
+
+def test_the_sign_up_page_asks_the_browser_for_its_zone(client):
+    html = client.get(reverse("account_signup")).content.decode()
+    assert re.search(r'<input type="hidden" name="timezone"[^>]*data-browser-zone', html)
+    assert re.search(r'<script src="/static/js/browser_zone(\.[0-9a-f]+)?\.js" defer>', html)
