@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "journey-passphrase-2026"
 
 
-def test_newcomer_signs_up_and_asks_a_mentor_for_an_introduction(page: Page, live_server, run_tasks):
+def test_newcomer_signs_up_and_asks_a_mentor_for_an_introduction(page: Page, live_server, run_tasks, settings):
+    settings.SITE_URL = live_server.url  # the public origin every email link starts with
     # given: a mentor in Toronto working in FinTech
     # (get_or_create: after other live-server tests the seeded rows may have been flushed)
     fintech, _ = Sector.objects.get_or_create(slug="fintech", defaults={"name": "FinTech"})

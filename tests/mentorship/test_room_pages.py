@@ -61,13 +61,15 @@ SAFE_AGENDA_LINK = (
 )
 
 
-@pytest.mark.parametrize("page", ["booking-detail", "booking-room"])
-def test_the_agenda_links_its_web_addresses_and_nothing_else(client_for, booking, page):
+# Not "page": that is the browser's fixture, and a parameter of its name drags the browser's session-wide
+# parameters in, so pytest moved the browser journeys (which empty the database) among these tests.
+@pytest.mark.parametrize("url_name", ["booking-detail", "booking-room"])
+def test_the_agenda_links_its_web_addresses_and_nothing_else(client_for, booking, url_name):
     # given
     Booking.objects.filter(pk=booking.pk).update(agenda=HOSTILE_AGENDA)
 
     # when
-    response = client_for(booking.mentee).get(reverse(f"mentorship:{page}", args=[booking.pk]))
+    response = client_for(booking.mentee).get(reverse(f"mentorship:{url_name}", args=[booking.pk]))
 
     # then
     html = response.content.decode()
