@@ -184,7 +184,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
         "timeout": 10,
         "check": db_pool.check_if_idle,
-        "reset": db_pool.mark_returned,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search backend uses PostgreSQL's full-text indexes there.
