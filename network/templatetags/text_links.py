@@ -29,7 +29,11 @@ def link_urls(text) -> SafeString:
     position = 0
     for match in _ADDRESS.finditer(text):
         address = match.group(0).rstrip(_TRAILING)
-        if not urlsplit(address).hostname:
+        try:
+            host = urlsplit(address).hostname
+        except ValueError:  # a bracketed host that is not one ("http://[x]", "http://[::1" once "]" is trimmed)
+            host = None
+        if not host:
             continue
         parts.append(escape(text[position : match.start()]))
         parts.append(format_html('<a href="{}" rel="nofollow noopener noreferrer">{}</a>', address, address))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.html import escape
 
 from network.templatetags.text_links import link_urls
 
@@ -55,3 +56,8 @@ def test_an_address_after_a_javascript_prefix_links_only_the_https_part():
     assert link_urls("javascript:https://ok.example/a") == (
         f'javascript:<a href="https://ok.example/a" {REL}>https://ok.example/a</a>'
     )
+
+
+@pytest.mark.parametrize("text", ["see http://[x] now", "http://[", "local http://[::1]"])
+def test_an_address_python_cannot_parse_stays_text(text):
+    assert link_urls(text) == escape(text)
