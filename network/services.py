@@ -482,7 +482,7 @@ def introduction_request(
             if cooldown_until is not None:
                 raise ValidationError(
                     _("This member declined your last request. You can ask them again from %(date)s.")
-                    % {"date": date_format(timezone.localtime(cooldown_until), "j F Y")}
+                    % {"date": date_format(timezone.localtime(cooldown_until), "j F Y, H:i")}
                 )
             if Introduction.objects.filter(requester=requester).open(now=now).count() >= open_cap:
                 raise ValidationError(

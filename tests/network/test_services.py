@@ -436,7 +436,7 @@ def test_introduction_request_soon_after_a_decline_is_refused_with_the_date_to_a
 
     # then
     assert excinfo.value.messages == [
-        "This member declined your last request. You can ask them again from 1 April 2026."
+        "This member declined your last request. You can ask them again from 1 April 2026, 12:00."
     ]
     assert Introduction.objects.count() == 1
     assert AuditEntry.objects.count() == 0

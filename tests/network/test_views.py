@@ -814,6 +814,13 @@ def test_introduction_request_over_the_cap_shows_the_error(client_for, member, o
     assert Introduction.objects.filter(recipient=other_member).count() == 0
 
 
+def _local(moment, member):
+    """``moment`` as ``member`` reads it: in their profile's time zone."""
+    import zoneinfo
+
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(member.profile.timezone))
+
+
 def _declined_yesterday_at_noon(requester, recipient) -> timezone.datetime:
     # Noon UTC keeps the date the same in every viewer's time zone.
     declined_at = (timezone.now() - timezone.timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -834,7 +841,8 @@ def test_member_page_after_a_decline_says_when_one_may_ask_again_instead_of_the_
 
     # then
     page = text(response)
-    expected = f"This member declined your last request. You can ask them again from {until:%-d %B %Y}."
+    when = _local(until, member)
+    expected = f"This member declined your last request. You can ask them again from {when:%-d %B %Y, %H:%M}."
     assert expected in page
     assert f"/members/{other_member.pk}/introduce/" not in page
 
@@ -849,7 +857,8 @@ def test_introduction_request_form_after_a_decline_says_when_one_may_ask_again(c
     post_response = client.post(f"/members/{other_member.pk}/introduce/", {"reason": REASON})
 
     # then
-    expected = f"This member declined your last request. You can ask them again from {until:%-d %B %Y}."
+    when = _local(until, member)
+    expected = f"This member declined your last request. You can ask them again from {when:%-d %B %Y, %H:%M}."
     assert get_response.status_code == 200
     assert expected in text(get_response)
     assert 'name="reason"' not in text(get_response)
