@@ -11,6 +11,7 @@ That new POST carries a fresh CSRF token and goes through every check again.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -30,6 +31,10 @@ SESSION_KEY = "network_reauthentication_kept"
 
 # Never kept: the token belongs to the page that sent it; the form sent again has its own.
 _NOT_KEPT = ("csrfmiddlewaretoken",)
+# Nor any field that may hold a secret: the session is no place for a password or a code.
+_SECRET_FIELD = re.compile(r"pass|secret|token|otp", re.IGNORECASE)
+# What one kept form may weigh in the session; a larger POST is not kept (the member types it again).
+MAX_KEPT_BYTES = 64 * 1024
 
 
 def reauthentication_required(
@@ -122,13 +127,17 @@ def _keep_and_confirm(request: HttpRequest, *, back_to: str) -> HttpResponseRedi
     if not methods:
         raise PermissionDenied
     fields = request.POST.copy()
-    for name in _NOT_KEPT:
-        fields.pop(name, None)
+    for name in list(fields):
+        if name in _NOT_KEPT or _SECRET_FIELD.search(name):
+            fields.pop(name)
+    encoded = fields.urlencode()
+    if len(encoded) > MAX_KEPT_BYTES:
+        encoded = ""
     kept = {path: entry for path, entry in (request.session.get(SESSION_KEY) or {}).items() if _usable(entry, request)}
     kept[request.path] = {
         "user": str(request.user.pk),
         "at": time.time(),
-        "fields": fields.urlencode(),
+        "fields": encoded,
         "files": sorted(request.FILES.keys()),
     }
     _store(request, kept)

@@ -253,3 +253,19 @@ def test_an_account_deletion_comes_back_with_the_typed_address_and_deletes_once(
     member.refresh_from_db()
     assert member.is_active is False
     assert audit("network.account.delete") == 1
+
+
+def test_secrets_and_oversized_forms_are_never_kept_in_the_session(client_for, room):
+    # given: a staff member whose confirmation is old
+    path = reverse("deals:investor-detail", args=[room.pending.investor.pk])
+    client = aged(client_for, room.staff)
+
+    # when: a form with secret-looking fields is posted, then one larger than a kept form may be
+    client.post(path, {**DECISION, "password": PASSWORD, "otp_code": "123456", "api_token": "t0k3n"})
+    kept = client.session[reauthentication.SESSION_KEY][path]["fields"]
+    client.post(path, {**DECISION, "reason": "x" * (reauthentication.MAX_KEPT_BYTES + 1)})
+    oversized = client.session[reauthentication.SESSION_KEY][path]["fields"]
+
+    # then: the decision is kept without the secrets; the oversized form not at all
+    assert kept == urlencode(DECISION)
+    assert oversized == ""
