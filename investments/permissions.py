@@ -203,6 +203,33 @@ def access_deal(user, pk: int):
     return pitch
 
 
+def access_deal_to_read(user, pk: int):
+    """A deal an investor may read: a live pitch, or a closed one they had soft-circled or committed to,
+    which they keep with its outcome (its terms, the round as it closed, their commitment, the answers).
+    Everything that writes (interest, questions) goes through ``access_deal``: live pitches only.
+
+    Raises DealRoomClosed before looking at the pitch, as ``access_deal`` does; 404 otherwise.
+    """
+    from investments.models import Interest, Pitch
+
+    require_deal_room(user)
+    pitch = (
+        Pitch.objects.filter(pk=pk, status__in=[Pitch.Status.READY, Pitch.Status.CLOSED])
+        .select_related("startup", "incubator", "sector")
+        .first()
+    )
+    if pitch is None:
+        raise Http404
+    if (
+        pitch.status == Pitch.Status.CLOSED
+        and not Interest.objects.filter(
+            pitch=pitch, investor=user, stage__in=[Interest.Stage.SOFT, Interest.Stage.COMMITTED]
+        ).exists()
+    ):
+        raise Http404
+    return pitch
+
+
 def access_deal_for_startup_side(user, pk: int):
     """A pitch that reached the deal room, for its startup's members and its incubator's staff (analytics,
     answers); 404 for anyone else."""

@@ -17,6 +17,7 @@ from investments.models import (
     ApplicationQuestion,
     Cohort,
     Evidence,
+    Interest,
     MentorAssignment,
     Milestone,
     Pitch,
@@ -738,5 +739,22 @@ def pitch_transition(
 
         deal_announce(pitch=pitch)
     if target == Pitch.Status.CLOSED:
+        _tell_backers_the_round_closed(pitch)
         transaction.on_commit(lambda: pitch_closed.send(sender=Pitch, pitch=pitch))
     return pitch
+
+
+def _tell_backers_the_round_closed(pitch: Pitch) -> None:
+    """Investors who soft-circled or committed keep the deal (``permissions.access_deal_to_read``); tell them
+    it closed and where it stays."""
+    backers = User.objects.filter(
+        interests__pitch=pitch, interests__stage__in=[Interest.Stage.SOFT, Interest.Stage.COMMITTED]
+    ).distinct()
+    for investor in backers:
+        notification_create(
+            recipient=investor,
+            kind="investments.pitch.close.backer",
+            message=_("%(startup)s's round closed. Its deal page stays open to you with the outcome.")
+            % {"startup": pitch.startup.name},
+            url=reverse("deals:deal-detail", args=[pitch.pk]),
+        )

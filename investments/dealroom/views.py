@@ -31,11 +31,12 @@ from investments.dealroom.forms import (
     TermsForm,
     VetForm,
 )
-from investments.models import DeckAccess, Interest, InvestorProfile, Question
+from investments.models import DeckAccess, Interest, InvestorProfile, Pitch, Question
 from investments.permissions import (
     DealRoomClosed,
     access_deal,
     access_deal_for_startup_side,
+    access_deal_to_read,
     can_answer_questions,
     can_view_interest_timeline,
     current_terms,
@@ -188,7 +189,7 @@ def with_my_stages(results: str, stages: dict[int, str]) -> SafeString:
 @deal_room_page
 @require_GET
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    pitch = access_deal(request.user, pk)
+    pitch = access_deal_to_read(request.user, pk)
     deck = decks.deck_state(pitch)
     interest = Interest.objects.filter(pitch=pitch, investor=request.user).first()
     # Back from confirming access for a reconfirmation: nothing to fill in, only the note to send it again.
@@ -198,6 +199,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "investments/dealroom/deal_detail.html",
         {
             "pitch": pitch,
+            "closed": pitch.status == Pitch.Status.CLOSED,
             "signals": pitch_selectors.mentorship_signals(startup=pitch.startup),
             "milestones": selectors.deal_milestones(pitch=pitch),
             "round": selectors.round_progress(pitch=pitch),
@@ -230,7 +232,7 @@ def _deck_unavailable(request: HttpRequest, pitch, state: decks.DeckState, *, st
 @require_GET
 def deck_viewer(request: HttpRequest, pk: int) -> HttpResponse:
     """The deck, one slide at a time; each slide image is fetched (and logged) separately."""
-    pitch = access_deal(request.user, pk)
+    pitch = access_deal_to_read(request.user, pk)
     if not pitch.deck:
         raise Http404
     state = decks.deck_state(pitch)
@@ -255,6 +257,7 @@ def deck_viewer(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "pages": pages,
             "page_numbers": range(1, pages + 1),
+            "closed": pitch.status == Pitch.Status.CLOSED,
             "question_form": QuestionForm(initial={"slide": page}),
         },
     )
@@ -270,7 +273,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 @require_GET
 @limited("deck_slide", methods=("GET",))
 def deck_slide(request: HttpRequest, pk: int, page: int) -> HttpResponse:
-    pitch = access_deal(request.user, pk)
+    pitch = access_deal_to_read(request.user, pk)
     if not pitch.deck:
         raise Http404
     state = decks.deck_state(pitch)
@@ -292,7 +295,7 @@ def deck_slide(request: HttpRequest, pk: int, page: int) -> HttpResponse:
 @deal_room_page
 @require_GET
 def deck_download(request: HttpRequest, pk: int) -> HttpResponse:
-    pitch = access_deal(request.user, pk)
+    pitch = access_deal_to_read(request.user, pk)
     if not pitch.deck:
         raise Http404
     if not pitch.allow_download:
