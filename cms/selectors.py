@@ -136,17 +136,20 @@ def impact_figures(*, centre: Organisation | None = None) -> dict:
 
 
 def home_figures() -> dict:
-    """The home page's live figures: members, mentors abroad, startups, introductions, verified exports."""
+    """The home page's live figures: members, mentors, startups, introductions, verified exports.
+
+    Mentors are the listed ones (``Mentor.objects.listed``: approved, active), as on the impact page
+    and in the mentor list: a profile that ticked "I mentor" without being approved is not one."""
 
     def compute() -> dict:
         from network.models import Introduction, Profile
 
         figures = Profile.objects.listed().aggregate(
             members=Count("id"),
-            mentors=Count("id", filter=Q(is_mentor=True)),
             abroad=Count("id", filter=Q(lives_abroad=True)),
             countries=Count("country", distinct=True, filter=Q(lives_abroad=True)),
         )
+        figures["mentors"] = Mentor.objects.listed().count()
         figures["startups"] = Organisation.objects.filter(kind=Organisation.Kind.STARTUP).count()
         figures["introductions"] = Introduction.objects.filter(status=Introduction.Status.ACCEPTED).count()
         figures["sessions"] = Booking.objects.filter(status=Booking.Status.COMPLETED).count()

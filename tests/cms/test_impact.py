@@ -155,3 +155,15 @@ def test_the_dashboard_query_count_is_constant(client, data, settings):
         client.get(reverse("cms:impact"))
 
     assert len(few) == len(many)
+
+
+def test_the_home_page_counts_mentors_as_the_impact_page_and_the_mentor_list_do():
+    # given: one listed mentor, and three who are not (pending, suspended, a profile that only ticked the box)
+    MentorFactory()
+    MentorFactory(status="pending")
+    MentorFactory(status="suspended")
+    ProfileFactory(is_mentor=True)
+
+    # then
+    assert selectors.home_figures()["mentors"] == 1
+    assert selectors.mentoring_figures()["mentors"] == 1
