@@ -80,3 +80,9 @@ def test_backers_are_told_the_round_closed_and_where_it_stays(closed):
             reverse("deals:deal-detail", args=[closed.pitch.pk]),
         )
     ]
+
+
+def test_a_visitor_is_sent_to_sign_in_and_sees_nothing_of_the_closed_deal(client, closed):
+    response = client.get(reverse("deals:deal-detail", args=[closed.pitch.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
