@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from wagtail.images.forms import BaseImageForm
 
 from cms.images import original_replace
-from network.uploads import IMAGE_MAX_PIXELS, ImageTooLargeError, image_without_metadata
+from core.uploads import IMAGE_MAX_PIXELS, ImageTooLargeError, image_without_metadata
 
 
 def _without_metadata(data) -> bytes:

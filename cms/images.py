@@ -8,7 +8,7 @@ import os
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from network.uploads import image_without_metadata
+from core.uploads import image_without_metadata
 
 # What Pillow reports about an image that says nothing about who took it, where or with what.
 PLAIN_INFO = frozenset(

@@ -97,8 +97,8 @@ class StoryIndexPage(RoutablePageMixin, Page):
 
     @path("")
     def index(self, request):
+        from core.ratelimits import enforce, searching
         from network.models import Sector
-        from network.ratelimits import enforce, searching
 
         enforce(request, "search", methods=("GET",), when=searching)
 

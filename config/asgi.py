@@ -24,7 +24,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from network.realtime import LazySessionAuthMiddleware  # noqa: E402
+from core.websockets import LazySessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    "core",
     "network",
     "mentorship",
     "investments",
@@ -104,16 +105,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Every response leaves with the full set of security headers (network/security.py).
-    "network.security.SecurityHeadersMiddleware",
+    # Every response leaves with the full set of security headers (core/security.py).
+    "core.security.SecurityHeadersMiddleware",
     # A NUL byte, a lone surrogate or bytes that are not UTF-8 in the request: 400 (network/middleware.py).
-    "network.middleware.BadInputMiddleware",
-    "network.observability.RequestIdMiddleware",
+    "core.middleware.BadInputMiddleware",
+    "core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and other text gzipped for browsers that accept it, with Django's BREACH mitigation.
-    "network.middleware.CompressionMiddleware",
-    "network.pagecache.PageCacheMiddleware",
+    "core.middleware.CompressionMiddleware",
+    "core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,10 +129,10 @@ MIDDLEWARE = [
     "network.middleware.SessionMFAMiddleware",
     "network.middleware.MemberTimezoneMiddleware",
     # django-htmx's request.htmx, and Vary: HX-Request wherever a view looked at it.
-    "network.middleware.HtmxMiddleware",
+    "core.middleware.HtmxMiddleware",
     # A browser that opens a POST-only address gets a page with its 405, not an empty one.
-    "network.middleware.MethodNotAllowedPageMiddleware",
-    # Turns network.ratelimits' refusals into a 429 page (RATELIMIT_VIEW).
+    "core.middleware.MethodNotAllowedPageMiddleware",
+    # Turns core.ratelimits' refusals into a 429 page (RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
@@ -175,8 +176,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # Under ASGI every database_sync_to_async call closes "old" connections,
     # so without a pool each chat message would open a new PostgreSQL
     # connection. psycopg's pool keeps them open across calls.
-    # Connections are checked before use only after sitting idle for a few seconds (config/db_pool.py).
-    from config import db_pool
+    # Connections are checked before use only after sitting idle for a few seconds (core/db_pool.py).
+    from core import db_pool
 
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -217,8 +218,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's Redis backend, failing open when Redis is down or slow (network/cache.py).
-            "BACKEND": "network.cache.RedisCache",
+            # Django's Redis backend, failing open when Redis is down or slow (core/cache.py).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "rabta"),
             # Redis answers in well under a millisecond; a call that takes half a second means it
@@ -236,7 +237,7 @@ if REDIS_URL:
     # broadcast lost in a Redis restart or a full queue costs nothing but time.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "config.channel_layers.PubSubChannelLayer"),
+            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "core.channel_layers.PubSubChannelLayer"),
             "CONFIG": {
                 "hosts": [
                     {
@@ -407,8 +408,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880
 
 # Sessions are written to the database and read through the cache for five minutes at a time: a
 # member's every page costs a cache hit rather than a query, nothing is lost when the cache is
-# flushed, and an outage of the cache cannot keep an ended session alive for long (network/sessions.py).
-SESSION_ENGINE = "network.sessions"
+# flushed, and an outage of the cache cannot keep an ended session alive for long (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -459,7 +460,7 @@ if not DEBUG:
 
 # --- Rabta ----------------------------------------------------------------
 
-# What one member (or, signed out, one address) may do again and again: network.ratelimits, counted
+# What one member (or, signed out, one address) may do again and again: core.ratelimits, counted
 # in the cache by django-ratelimit. "10/h" is ten an hour; past it the request gets a 429 page.
 RABTA_RATE_LIMITS = {
     "introduction_request": os.environ.get("RABTA_RATE_INTRODUCTIONS", "10/h"),
@@ -554,10 +555,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "network.observability.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "network.observability.JsonFormatter"},
+        "json": {"()": "core.observability.JsonFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
-from network.pdfs import PdfLimits, PdfRefusedError, pdf_clean
-from network.uploads import EVIDENCE_MAX_BYTES, evidence_file_clean, sniff, validate_evidence_file
+from core.pdfs import PdfLimits, PdfRefusedError, pdf_clean
+from core.uploads import EVIDENCE_MAX_BYTES, evidence_file_clean, sniff, validate_evidence_file
 
 __all__ = [
     "DECK_LIMITS",
@@ -30,7 +30,7 @@ DECK_LIMITS = PdfLimits(max_pages=100, max_side=3_600, max_area=4_000_000)
 def validate_deck(upload, *, max_bytes: int = DECK_MAX_BYTES) -> ContentFile:
     """A deck must say it is a PDF and be one, within the size cap and ``DECK_LIMITS``; return the copy to store.
 
-    The copy is the deck rewritten with its pages only (``network.pdfs``): no scripts, open
+    The copy is the deck rewritten with its pages only (``core.pdfs``): no scripts, open
     actions, embedded files or forms reach the deal room.
     """
     if upload.size > max_bytes:

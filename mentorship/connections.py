@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 
+from core.websockets import off_thread
 from mentorship import selectors
-from network.realtime import off_thread
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -36,11 +36,12 @@ from django.db import OperationalError
 from django.http import Http404
 from django.utils import timezone
 
+from core.websockets import CLOSE_UNAVAILABLE, off_thread, refuse
 from mentorship import connections, selectors, services
 from mentorship.models import SessionNotes
 from mentorship.permissions import RoomState, access_room, room_state
 from mentorship.realtime import group_name, notes_payload, serialize_message
-from network.realtime import CLOSE_SIGNED_OUT, CLOSE_UNAVAILABLE, member_group, off_thread, refuse
+from network.realtime import CLOSE_SIGNED_OUT, member_group
 
 logger = logging.getLogger(__name__)
 

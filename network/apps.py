@@ -9,11 +9,9 @@ class NetworkConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa.signals import authenticator_added
 
-        from network import converters, dashboard_tools, lookups, receivers
+        from network import dashboard_tools, receivers
         from network.mfa import on_authenticator_added
 
-        converters.register()  # before any URL configuration is read
-        lookups.register()
         receivers.connect()
         dashboard_tools.register(dashboard_tools.network_tools)
         authenticator_added.connect(on_authenticator_added, dispatch_uid="network-mfa-added-in-session")

@@ -12,12 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.ratelimits import limited
 from network import services
 from network.audit import client_ip
 from network.forms import ExportQueryForm, ExportReportForm, add_validation_errors
 from network.models import ExportReport, Membership, Organisation
 from network.permissions import access_export_report, acts_as_staff, can_verify_exports
-from network.ratelimits import limited
 
 
 def _my_startups(user):

@@ -2,7 +2,7 @@
 
 Services bump the namespaces of what they change too; these receivers catch the model changes that
 do not go through a service (the admin, a data migration) and the ones every service would
-otherwise have to remember. A member's own pages are never cached whole (``network.pagecache``);
+otherwise have to remember. A member's own pages are never cached whole (``core.pagecache``);
 only their unread-notification count is.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from core.pagecache import bump_pages_on_commit
 from network.models import Language, Membership, Notification, Organisation, Profile, Sector, User
-from network.pagecache import bump_pages_on_commit
 
 
 def _profiles_changed(sender, **kwargs) -> None:

@@ -703,7 +703,7 @@ EXPORT_FIELDS = {"year", "quarter", "amount", "currency", "markets", "note"}
 def _apply_export_fields(report, data: dict[str, Any], evidence) -> None:
     from decimal import ROUND_HALF_UP, Decimal
 
-    from network.uploads import evidence_file_clean
+    from core.uploads import evidence_file_clean
 
     for field, value in data.items():
         if field in EXPORT_FIELDS:

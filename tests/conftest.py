@@ -303,7 +303,7 @@ def redis_cache():
 
     caches = {
         "default": {
-            "BACKEND": "network.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"rabta-test-{uuid.uuid4().hex[:12]}",
         }

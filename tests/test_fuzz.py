@@ -83,7 +83,7 @@ NUL = "%00"
 NOT_UTF8 = "%ff"
 SURROGATE = "%ed%b3%bf"  # U+DCFF written as UTF-8, which UTF-8 forbids
 
-HOSTILE_PATH = {  # (2**63 exactly, and other encodings, are in tests/network/test_input.py)
+HOSTILE_PATH = {  # (2**63 exactly, and other encodings, are in tests/core/test_input.py)
     "id": [NUL, NOT_UTF8, HUGE],
     "slot": [NUL, "99991231T2359Z", "00010101T0000Z"],
     "other": [NUL, NOT_UTF8, HUGE],

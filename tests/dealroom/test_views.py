@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, reverse
 from pypdf import PdfReader
 
+from core.pagecache import bump_pages
 from investments.dealroom import services, urls
 from investments.models import DeckAccess, Interest, InterestEvent, InvestorProfile, Pitch, Question, TermsAcceptance
 from network.models import AuditEntry, Organisation
-from network.pagecache import bump_pages
 from tests.dealroom.conftest import live_pitch
 from tests.network.factories import (
     OrganisationFactory,

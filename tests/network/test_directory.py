@@ -10,9 +10,10 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from network import keyset, services
+from core import keyset
+from core.pagecache import bump_pages
+from network import services
 from network.models import Language, Membership, Organisation, Sector, User
-from network.pagecache import bump_pages
 from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory, UserFactory
 
 PAGE_SIZE = settings.RABTA["DIRECTORY_PAGE_SIZE"]

@@ -23,9 +23,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
+from core.pagecache import bump_pages
 from network.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from network.models import Introduction, Language, Membership, Organisation, Profile, Sector, User
-from network.pagecache import bump_pages
 
 DEMO_DOMAIN = "demo.rabta.pk"
 BULK_DOMAIN = "bulk.rabta.pk"

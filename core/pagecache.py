@@ -16,7 +16,7 @@ A signed-in member's page is never kept whole: it holds their CSRF token, their 
 and what their access allows today. It is made by Django on every request, from shared fragments
 where they fit.
 
-The cache fails open (``network.cache``): with Redis down or slow, a cached page becomes an
+The cache fails open (``core.cache``): with Redis down or slow, a cached page becomes an
 uncached one.
 """
 

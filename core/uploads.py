@@ -2,7 +2,7 @@
 
 What is stored is never the file as it arrived: an image is re-encoded from its pixels (no EXIF
 location, camera serial, XMP, comments or bytes appended after the image), a PDF is rewritten
-with only its pages (``network.pdfs``).
+with only its pages (``core.pdfs``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, JpegImagePlugin
 
-from network.pdfs import PdfLimits, PdfRefusedError, pdf_clean
+from core.pdfs import PdfLimits, PdfRefusedError, pdf_clean
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 # The same bound as profile photos: decoding is what costs memory (about 3 bytes a pixel), not the file size.

@@ -2,7 +2,7 @@
 
 With ``CONN_HEALTH_CHECKS`` Django gives the pool ``ConnectionPool.check_connection``, a round trip
 to PostgreSQL every time a connection leaves the pool. Rabta's live connections give theirs back
-after every call (``network.realtime.off_thread``), so each room message paid a second round trip
+after every call (``core.websockets.off_thread``), so each room message paid a second round trip
 for the check, and under load the check was a fifth of the thread pool's time
 (docs/session-room.md). Here a connection handed out less than ``IDLE_CHECK_SECONDS`` ago is handed
 out again unchecked: it was in use or in the pool for no longer than that. One handed out longer ago

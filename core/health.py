@@ -1,5 +1,6 @@
 """Health for load balancers: ``/healthz`` (the process answers) and ``/readyz`` (it can reach its
-database and, when configured, Redis)."""
+database and, when configured, Redis; it also reports the background queue's health, which does not
+take the web server out of service: a backlog is the workers' problem, not the web's)."""
 
 from __future__ import annotations
 
@@ -70,4 +71,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if redis_state is not None:
         checks["redis"] = redis_state
     ready = all(checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    from core.tasks_health import queue_health
+
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks, "tasks": queue_health()},
+        status=200 if ready else 503,
+    )

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 
-from network.middleware import UNSAFE_TEXT
+from core.middleware import UNSAFE_TEXT
 
 COUNT_CAP = 1000
 

@@ -3,7 +3,7 @@
 Django's ``cached_db`` engine keeps a session in the cache as long as the session lives (two weeks).
 The database is the record; the cache only saves the query. Kept for ``CACHE_SECONDS`` instead, a
 session whose end did not reach the cache (Redis was unreachable when the member signed out: see
-``network.cache``) can be read from there for that long at most, and a member's every page still
+``core.cache``) can be read from there for that long at most, and a member's every page still
 costs a cache hit rather than a query.
 """
 

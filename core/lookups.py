@@ -12,7 +12,7 @@ they compare with (the related column's, for a foreign key):
 - ``in``: out-of-range values are left out (none left: no row);
 - ``exact``: no row; ``lt``/``lte``/``gt``/``gte``: no row or every row, as the value lies.
 
-``register()`` is called by ``NetworkConfig.ready()``.
+``register()`` is called by ``CoreConfig.ready()``.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ import requests
 from django.core.cache import cache
 from django.test import override_settings
 
-from network.realtime import off_thread
-from network.sessions import SessionStore
+from core.sessions import SessionStore
+from core.websockets import off_thread
 from tests.servers import redis_server, web_server
 
 
@@ -44,7 +44,7 @@ def own_redis():
     with redis_server() as server:
         caches = {
             "default": {
-                "BACKEND": "network.cache.RedisCache",
+                "BACKEND": "core.cache.RedisCache",
                 "LOCATION": server.url,
                 "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
             }
@@ -65,7 +65,7 @@ def test_with_redis_down_the_cache_answers_from_the_process_and_logs_the_outage_
 
     assert values == ["during"] * 20
     assert seconds < 1.5
-    outages = [r for r in caplog.records if r.name == "network.cache" and "unreachable" in r.getMessage()]
+    outages = [r for r in caplog.records if r.name == "core.cache" and "unreachable" in r.getMessage()]
     assert len(outages) == 1
 
 
@@ -87,7 +87,7 @@ def test_a_paused_redis_costs_one_short_wait(own_redis):
 
 
 def test_what_did_not_reach_redis_is_deleted_there_when_it_answers_again(own_redis, monkeypatch, caplog):
-    monkeypatch.setattr("network.cache.RETRY_AFTER", 0.2)
+    monkeypatch.setattr("core.cache.RETRY_AFTER", 0.2)
     cache.set("namespace-version", "old", None)
     own_redis.pause()
     cache.set("namespace-version", "new", None)  # lost for Redis, kept by the process for a while
@@ -103,7 +103,7 @@ def test_what_did_not_reach_redis_is_deleted_there_when_it_answers_again(own_red
 
 
 def test_the_process_keeps_what_it_wrote_in_an_outage_briefly_except_rate_limit_counters(own_redis):
-    from network.cache import FALLBACK_MAX_AGE, _fallback_timeout
+    from core.cache import FALLBACK_MAX_AGE, _fallback_timeout
 
     assert _fallback_timeout(":1:pages:page:abc", 300) == FALLBACK_MAX_AGE
     assert _fallback_timeout(":1:pages:version:x", None) == FALLBACK_MAX_AGE
@@ -114,7 +114,7 @@ def test_the_process_keeps_what_it_wrote_in_an_outage_briefly_except_rate_limit_
 
 @pytest.mark.django_db
 def test_sessions_are_cached_for_minutes_not_weeks(redis_cache, client):
-    from network.sessions import CACHE_SECONDS
+    from core.sessions import CACHE_SECONDS
     from tests.network.factories import ProfileFactory
 
     client.force_login(ProfileFactory().user)

@@ -1,13 +1,13 @@
 """Hostile input answers 4xx, never 5xx: the reproductions of the fuzz run's findings.
 
 - NUL bytes (PostgreSQL refuses them in text: DataError), lone surrogates and bytes that are not
-  UTF-8, in the path, the query string or a form: 400 from ``network.middleware.BadInputMiddleware``.
+  UTF-8, in the path, the query string or a form: 400 from ``core.middleware.BadInputMiddleware``.
 - Ids past 64 bits in a URL (SQLite's driver raises OverflowError on them): 404 by routing, through
-  the ``id`` path converter (``network.converters``).
+  the ``id`` path converter (``core.converters``).
 - Slot tokens far in the past or the future (datetime arithmetic overflows): 404 by routing, through
   the ``slot`` path converter.
 - Ids past 64 bits in a form or a filter: an invalid choice, through the lookups of
-  ``network.lookups`` (every query on an integer column, whoever builds it).
+  ``core.lookups`` (every query on an integer column, whoever builds it).
 
 Each runs on SQLite and on PostgreSQL (the suite runs on both). The sweep over every URL is
 tests/test_fuzz.py.
@@ -172,7 +172,7 @@ def test_moving_a_session_to_an_extreme_slot_is_not_found(client_for, token):
 
 
 def test_a_slot_token_round_trips(member):
-    from mentorship.views import START_FORMAT
+    from mentorship.views.times import START_FORMAT
 
     moment = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
     token = moment.strftime(START_FORMAT)
@@ -228,7 +228,7 @@ def test_a_page_number_past_64_bits_gives_the_last_page(client_for, member):
 
 
 def test_a_keyset_cursor_with_a_nul_byte_or_a_huge_id_gives_the_first_page(client_for, member):
-    from network.keyset import encode_cursor
+    from core.keyset import encode_cursor
 
     client = _client(client_for, member)
     for cursor in (encode_cursor(["a\x00", 1]), encode_cursor(["a", int(HUGER)]), encode_cursor(["\udcff", 1])):

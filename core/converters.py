@@ -8,7 +8,7 @@ found (404), before any view, query or date arithmetic sees it.
   given to the view as an aware datetime between 2000 and 2100. ``99991231T2359Z`` parses, but a
   session's end or a time-zone conversion past year 9999 overflows.
 
-Both are registered by ``NetworkConfig.ready()``, before any URL configuration is read.
+Both are registered by ``CoreConfig.ready()``, before any URL configuration is read.
 """
 
 from __future__ import annotations

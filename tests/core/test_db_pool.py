@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from psycopg_pool import ConnectionPool
 
-from config import db_pool
+from core import db_pool
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

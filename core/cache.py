@@ -17,7 +17,7 @@ waits out the socket's timeout while it is paused, and every page reads the cach
 - Writes that did not reach Redis (a session ended, a page namespace bumped) leave the old value
   there. The keys are remembered, and deleted from Redis first thing when it answers again; the
   process's own cache is emptied then. Sessions are kept in the cache for minutes, not weeks
-  (``network.sessions``), so a process that dies during an outage, forgetting what it wrote, leaves
+  (``core.sessions``), so a process that dies during an outage, forgetting what it wrote, leaves
   stale sessions in Redis for that long at most.
 
 Besides, connection pools and clients are kept once per process, not once per backend instance:

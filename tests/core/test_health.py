@@ -11,8 +11,8 @@ from django.db import connections
 from django.urls import path
 
 from config import urls as site_urls
-from network import health
-from network.observability import JsonFormatter, RequestIdFilter
+from core import health
+from core.observability import JsonFormatter, RequestIdFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,11 @@ def test_readyz_is_ok_when_the_database_and_redis_answer(client, settings):
 
     assert response.status_code == 200
     expected = {"database": True, **({"redis": True} if settings.REDIS_URL else {})}
-    assert response.json() == {"status": "ok", "checks": expected}
+    assert response.json() == {
+        "status": "ok",
+        "checks": expected,
+        "tasks": {"oldest_ready_seconds": None, "stuck_running": 0, "failed_last_hour": 0, "healthy": True},
+    }
 
 
 def test_an_unreachable_database_is_reported(client, monkeypatch):
@@ -73,7 +77,11 @@ def test_an_unreachable_redis_is_reported(client, settings):
     response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "checks": {"database": True, "redis": False}}
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": True, "redis": False},
+        "tasks": {"oldest_ready_seconds": None, "stuck_running": 0, "failed_last_hour": 0, "healthy": True},
+    }
 
 
 def test_every_response_carries_a_request_id_and_keeps_a_sane_incoming_one(client):
@@ -87,7 +95,7 @@ def test_every_response_carries_a_request_id_and_keeps_a_sane_incoming_one(clien
     assert len(replaced["X-Request-ID"]) == 32
 
 
-@pytest.mark.urls("tests.network.test_health")
+@pytest.mark.urls("tests.core.test_health")
 def test_an_error_reaches_the_log_as_json_with_its_request_id(client):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
