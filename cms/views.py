@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -12,9 +11,9 @@ from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
 
 from cms import selectors
+from core.pagecache import cache_for_visitors
+from core.ratelimits import limited
 from network.models import Organisation
-from network.pagecache import cache_for_visitors
-from network.ratelimits import limited
 
 
 @cache_for_visitors("stories", "impact")
@@ -76,14 +75,3 @@ def serve_page(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404
     site.root_page.localized.specific.route(request, [part for part in path.split("/") if part])  # Http404
     return HttpResponseNotAllowed(["GET"])
-
-
-def bare(request: HttpRequest) -> HttpResponse:
-    """The floor for the page benchmark: the same stack of middleware, no database, no template."""
-    return HttpResponse(b"ok", content_type="text/plain")
-
-
-@login_required
-def bare_member(request: HttpRequest) -> HttpResponse:
-    """The floor for a signed-in page: the member and their profile loaded, the site's layout, no content."""
-    return render(request, "cms/bench_member.html")

@@ -35,6 +35,7 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 # The session cookie's name in production (a __Host- cookie, below); tools that sign members in to a
 # production server they start (manage.py bench_room, the tests) use it too.
 PRODUCTION_SESSION_COOKIE_NAME = "__Host-rabta-session"
+PRODUCTION_CSRF_COOKIE_NAME = "__Host-rabta-csrf"
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -382,8 +383,12 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 # object storage in front takes them over (then set RABTA_SERVE_MEDIA=0). Originals
 # (/media/original_images/) are never public: pages show renditions only.
 SERVE_MEDIA = env_bool("RABTA_SERVE_MEDIA", True)
-# manage.py bench_pages turns on a bare view to measure the pages against.
+# manage.py bench_pages turns on a bare view to measure the pages against (devtools).
 RABTA_BENCH_BARE_VIEW = env_bool("RABTA_BENCH_BARE_VIEW", False)
+# The benchmarks (devtools: manage.py bench_*) are development tools: installed with DEBUG on, and in
+# production only when asked for (RABTA_DEVTOOLS=1) or while bench_pages runs its servers.
+if env_bool("RABTA_DEVTOOLS", DEBUG) or RABTA_BENCH_BARE_VIEW:
+    INSTALLED_APPS.append("devtools")
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", DATA_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -455,7 +460,7 @@ if not DEBUG:
     # The __Host- prefix makes browsers refuse these cookies unless they come over HTTPS (or from
     # localhost), for this host only and the whole site: no subdomain can plant or read them.
     SESSION_COOKIE_NAME = PRODUCTION_SESSION_COOKIE_NAME
-    CSRF_COOKIE_NAME = "__Host-rabta-csrf"
+    CSRF_COOKIE_NAME = PRODUCTION_CSRF_COOKIE_NAME
     LANGUAGE_COOKIE_NAME = "__Host-rabta-language"
 
 # --- Rabta ----------------------------------------------------------------

@@ -8,9 +8,9 @@ from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 
 from cms import views as cms_views
+from core import health, wellknown
 from investments.sitemaps import OpenCohortSitemap
 from mentorship.sitemaps import MentorSitemap
-from network import health, wellknown
 from network import views as network_views
 from network.sitemaps import OrganisationSitemap
 
@@ -64,8 +64,8 @@ if settings.SERVE_MEDIA:
         )
     )
 
-if settings.RABTA_BENCH_BARE_VIEW:  # only while manage.py bench_pages runs
-    urlpatterns += [path("bench/bare/", cms_views.bare), path("bench/member/", cms_views.bare_member)]
+if settings.RABTA_BENCH_BARE_VIEW:  # only while manage.py bench_pages runs (devtools is then installed)
+    urlpatterns += [path("bench/", include("devtools.urls"))]
 
 # Wagtail's pages (stories) answer every path nothing above claimed, so they come last; signed-out
 # visitors get them from the page cache.

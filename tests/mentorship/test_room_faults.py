@@ -2,7 +2,7 @@
 test's own that is stopped, restarted and paused, TCP connections cut right after a send, bursts.
 
 Every fault test counts from the receiver's view *after its client's own catch-up*
-(``tests.room_client``, which follows the protocol as the browser does) and from the stored
+(``devtools.room_client``, which follows the protocol as the browser does) and from the stored
 history: each stored message held exactly once by both sides, none lost, none doubled.
 """
 
@@ -20,8 +20,8 @@ from django.utils import timezone
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from devtools.room_client import RoomClient
 from mentorship.models import RoomMessage
-from mentorship.room_client import RoomClient
 from tests.asyncio_helpers import run_async
 from tests.mentorship.factories import BookingFactory
 from tests.servers import production_session_cookie, redis_server, web_server
@@ -255,7 +255,7 @@ def test_a_members_connection_count_cannot_leak(booking, redis):
 
 def test_a_burst_of_300_connections_to_one_process_is_all_accepted(redis):
     """300 members (150 rooms) connect to one production server process at the same moment."""
-    from mentorship.management.commands.bench_room import burst, make_rooms
+    from devtools.management.commands.bench_room import burst, make_rooms
 
     pairs = make_rooms(150)
     cookies = [cookie for _booking, mentor, founder in pairs for cookie in (mentor, founder)]

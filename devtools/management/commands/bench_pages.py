@@ -21,13 +21,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.crypto import get_random_string
 
-from mentorship.management.commands.bench_room import ROOT, children, free_port, wait_for_port
+from devtools.management.commands.bench_room import ROOT, children, free_port, wait_for_port
 
 LUA = """
 local threads = 0
@@ -55,6 +56,50 @@ end
 FIRST_VIEW = "first view"
 
 
+def wrk_for_production_shape() -> str:
+    """The path of wrk, once the database and cache are the production kinds (or why not)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise CommandError("wrk is missing: apt-get install wrk")
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+        raise CommandError("Measure the production shape: set DATABASE_URL (PostgreSQL) and REDIS_URL.")
+    return wrk
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    """The environment of a server run with production settings on this process's database and Redis."""
+    return {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # the sessions made here must verify there
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "RABTA_BENCH_BARE_VIEW": "1",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def production_server(port: int, *, workers: int, env: dict[str, str], log_prefix: str):
+    """uvicorn as ``bin/web`` runs it (a worker per core); returns the process and its log's path."""
+    log = tempfile.NamedTemporaryFile("w", prefix=log_prefix, suffix=".log", delete=False)  # noqa: SIM115
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
+        ],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+    return server, log.name
+
+
+def server_stop(server) -> None:
+    for pid in children(server.pid):
+        os.kill(pid, 15)
+    server.terminate()
+    server.wait(timeout=20)
+
+
 class Command(BaseCommand):
     help = "Requests per second and latency of the key pages next to a bare view (wrk, production setup)."
 
@@ -66,37 +111,18 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
 
     def handle(self, *args, **options) -> None:
-        wrk = shutil.which("wrk")
-        if wrk is None:
-            raise CommandError("wrk is missing: apt-get install wrk")
-        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-            raise CommandError("Measure the production shape: set DATABASE_URL (PostgreSQL) and REDIS_URL.")
+        wrk = wrk_for_production_shape()
         call_command("migrate", verbosity=0)
         if options["seed"]:
             call_command("seed_demo", members=options["members"])
         pages = self._pages()
         port = free_port()
-        env = {
-            **os.environ,
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # the sessions made here must verify there
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_SECURE_SSL_REDIRECT": "0",
-            "RABTA_BENCH_BARE_VIEW": "1",
-            "LOG_LEVEL": "WARNING",
-        }
+        env = production_env()
         # Hashed, compressed static files, as production serves them (the manifest needs DEBUG off).
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
         )
-        log = tempfile.NamedTemporaryFile("w", prefix="bench-pages-", suffix=".log", delete=False)  # noqa: SIM115
-        server = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(options["workers"]), "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
-            ],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
-        )  # fmt: skip
+        server, log_name = production_server(port, workers=options["workers"], env=env, log_prefix="bench-pages-")
         script = Path(tempfile.mkstemp(suffix=".lua")[1])
         script.write_text(LUA)
         try:
@@ -106,6 +132,11 @@ class Command(BaseCommand):
             for name, path, cookie in pages:
                 url = f"http://127.0.0.1:{port}{path}"
                 headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+                answer = requests.get(url, headers=dict([headers[1].split(": ", 1)]) if cookie else {}, timeout=30,
+                                      allow_redirects=False)  # fmt: skip
+                if answer.status_code != 200:
+                    # wrk counts a redirect (to the sign-in page, say) as a success: measure only pages.
+                    raise CommandError(f"{name}: {path} answered {answer.status_code}, not the page")
                 for _ in range(3):  # warm: caches, connection pools, each worker's first request
                     subprocess.run([wrk, "-t1", "-c2", "-d1s", *headers, url], capture_output=True, check=True)  # noqa: S603
                 # A first view: each request asks for the page with a query of its own, so the member's
@@ -120,12 +151,9 @@ class Command(BaseCommand):
                 rows.append((name, path, result))
                 self.stdout.write(f"{name}: {result}")
         finally:
-            for pid in children(server.pid):
-                os.kill(pid, 15)
-            server.terminate()
-            server.wait(timeout=20)
+            server_stop(server)
             script.unlink(missing_ok=True)
-        self._report(rows, options, log.name)
+        self._report(rows, options, log_name)
 
     def _pages(self) -> list[tuple[str, str, str | None]]:
         """(name, path, session cookie or None) for the bare view and each key page."""
@@ -139,9 +167,10 @@ class Command(BaseCommand):
             browser holds after its first page."""
             client = sign_in(email)
             csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+            # The servers run production settings, whose cookies have production names.
             return (
-                f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
-                f"{settings.CSRF_COOKIE_NAME}={csrf_secret}"
+                f"{settings.PRODUCTION_SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
+                f"{settings.PRODUCTION_CSRF_COOKIE_NAME}={csrf_secret}"
             )
 
         story = StoryPage.objects.live().order_by("-date").first()

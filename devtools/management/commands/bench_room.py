@@ -424,7 +424,7 @@ class Command(BaseCommand):
 
     def _restart(self, pairs, processes: int) -> None:
         """Rooms talk through a Redis restart (a Redis of this run's own); count lost and duplicated."""
-        from mentorship.room_client import RoomClient
+        from devtools.room_client import RoomClient
 
         port = free_port()
 

@@ -149,14 +149,14 @@ def _get(client: Client, url: str) -> Callable[[], object]:
 
 def _directory_stale() -> None:
     """The directory's cached fragments are stale from now on: the next page is built from the database."""
-    from network.pagecache import bump_pages
+    from core.pagecache import bump_pages
 
     bump_pages("profiles")
 
 
 def _deals_stale() -> None:
     """The deal list's cached page of deals is stale from now on: built from the database."""
-    from network.pagecache import bump_pages
+    from core.pagecache import bump_pages
 
     bump_pages("deals")
 
@@ -174,14 +174,14 @@ def directory_deep_url(client: Client, hops: int) -> tuple[str, str]:
 
 def directory_middle_url(client: Client) -> tuple[str, str]:
     """The directory page that starts at the member in the middle of the directory: a keyset cursor where
-    the directory pages by keyset (``network.keyset``), else the page number."""
+    the directory pages by keyset (``core.keyset``), else the page number."""
     from network.models import Profile
 
     first = client.get("/members/").content.decode()
     listed = Profile.objects.listed().order_by("display_name", "id")
     middle = listed.count() // 2
     if "after=" in first:
-        from network.keyset import encode_cursor
+        from core.keyset import encode_cursor
 
         name, pk = listed.values_list("display_name", "id")[middle]
         return f"/members/?after={encode_cursor([name, pk])}", "keyset (after=)"

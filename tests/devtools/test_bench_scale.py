@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from cms.management.commands.bench_scale import directory_deep_url, measure
+from devtools.management.commands.bench_scale import directory_deep_url, measure
 from investments.models import Pitch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.bench]
 
 OPERATIONS = [
     "directory: first page",
