@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mentorship.models import Booking, Mentor
+from mentorship.models import Booking, Endorsement, Mentor
 from network.permissions import can_open_staff_tools, is_member
 
 
@@ -97,6 +97,34 @@ def reschedule_refusal(booking: Booking, now: datetime) -> str | None:
 def can_reschedule_booking(user, booking: Booking, now: datetime) -> bool:
     """Whether ``user`` (a participant) may move ``booking`` to another time at ``now``."""
     return is_participant(user, booking) and reschedule_refusal(booking, now) is None
+
+
+def cancel_is_late(booking: Booking, now: datetime) -> bool:
+    """Whether cancelling ``booking`` at ``now`` counts as late: a confirmed session inside its session
+    type's free-cancellation window. The page warns before; the service records it."""
+    window = timedelta(hours=booking.session_type.cancel_window_hours)
+    return booking.status == Booking.Status.CONFIRMED and booking.start - now < window
+
+
+def endorsement_refusal(mentor: Mentor, founder) -> str | None:
+    """Why ``mentor`` may not endorse ``founder``, or None when they may: at least one completed
+    session together, and one endorsement per mentor and founder."""
+    if not Booking.objects.filter(mentor=mentor, mentee=founder, status=Booking.Status.COMPLETED).exists():
+        return _("You can endorse a founder after at least one completed session with them.")
+    if Endorsement.objects.filter(mentor=mentor, founder=founder).exists():
+        return _("You have already endorsed this founder.")
+    return None
+
+
+def can_endorse_founder(user, booking: Booking) -> bool:
+    """Whether ``user`` may endorse the founder of ``booking`` from its page: its mentor, once it was
+    held, and not twice."""
+    return (
+        is_member(user)
+        and booking.mentor.user_id == user.pk
+        and booking.status == Booking.Status.COMPLETED
+        and endorsement_refusal(booking.mentor, booking.mentee) is None
+    )
 
 
 def require_mentor_of(user, booking: Booking) -> None:

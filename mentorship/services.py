@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.middleware import UNSAFE_TEXT
+from core.pagecache import bump_pages_on_commit
 from mentorship import realtime
 from mentorship.models import (
     AvailabilityRule,
@@ -37,13 +39,11 @@ from mentorship.models import (
     SessionType,
     new_feed_token,
 )
-from mentorship.permissions import is_participant, reschedule_refusal
+from mentorship.permissions import cancel_is_late, endorsement_refusal, is_participant, reschedule_refusal
 from mentorship.selectors import holding_bookings, mentor_slots, request_ttl
 from mentorship.signals import session_featurable
 from network.audit import audit_record
-from network.middleware import UNSAFE_TEXT
 from network.models import User
-from network.pagecache import bump_pages_on_commit
 from network.permissions import acts_as_staff
 from network.services import notification_create
 
@@ -118,7 +118,7 @@ def mentor_set_status(*, actor: User, mentor: Mentor, status: str) -> Mentor:
     if status == Mentor.Status.APPROVED and mentor.approved_at is None:
         mentor.approved_at = timezone.now()
     mentor.save(update_fields=["status", "approved_at"])
-    audit_record(actor=actor, event="mentorship.mentor.status", target=mentor, data={"from": old, "to": status})
+    audit_record(actor=actor, event="mentorship.mentor.change_status", target=mentor, data={"from": old, "to": status})
     if status == Mentor.Status.APPROVED and old != status:
         notification_create(
             recipient=mentor.user,
@@ -481,8 +481,7 @@ def booking_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say briefly why you cancel; the other side will read it.")})
-    window = timedelta(hours=booking.session_type.cancel_window_hours)
-    booking.cancelled_late = booking.status == Booking.Status.CONFIRMED and booking.start - now < window
+    booking.cancelled_late = cancel_is_late(booking, now)
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = now
     booking.cancelled_by = actor
@@ -668,10 +667,9 @@ def endorsement_create(*, mentor: Mentor, founder: User, text: str) -> Endorseme
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write a sentence or two about the founder.")})
-    if not Booking.objects.filter(mentor=mentor, mentee=founder, status=Booking.Status.COMPLETED).exists():
-        raise ValidationError(_("You can endorse a founder after at least one completed session with them."))
-    if Endorsement.objects.filter(mentor=mentor, founder=founder).exists():
-        raise ValidationError(_("You have already endorsed this founder."))
+    refusal = endorsement_refusal(mentor, founder)
+    if refusal is not None:
+        raise ValidationError(refusal)
     endorsement = Endorsement.objects.create(mentor=mentor, founder=founder, text=text[:1500])
     audit_record(actor=mentor.user, event="mentorship.endorsement.create", target=endorsement)
     notification_create(
@@ -710,12 +708,19 @@ def calendar_feed_revoke(*, user: User) -> CalendarFeed:
 ROOM_SEQ_ATTEMPTS = 20
 
 
-def room_message_post(*, booking: Booking, author: User, client_id, body: str) -> tuple[RoomMessage, bool]:
+def room_message_post(
+    *, booking: Booking, author: User, client_id, body: str, broadcast: bool = False
+) -> tuple[RoomMessage, bool]:
     """Store a room message once per (author, client id); return it and whether it is new.
 
     The caller has checked access (``permissions.access_room``) and that the
     room is open. Sending the same ``client_id`` again returns the stored
     message unchanged.
+
+    ``broadcast`` tells the room's live connections after commit, a resend too (the first broadcast
+    may be what was lost; clients draw each sequence number once): for the page that sends without
+    JavaScript. The room's consumer broadcasts itself, before its acknowledgement, with its own
+    timeout (``mentorship.consumers``).
 
     One INSERT on the usual path: it takes the room's next sequence number
     itself (``RoomMessage.save``). A refused INSERT is either a resend (the
@@ -737,29 +742,36 @@ def room_message_post(*, booking: Booking, author: User, client_id, body: str) -
         try:
             with atomic:
                 message = RoomMessage.objects.create(booking=booking, author=author, client_id=client_id, body=body)
-            return message, True
+            created = True
         except IntegrityError:
-            stored = RoomMessage.objects.filter(booking=booking, author=author, client_id=client_id).first()
-            if stored is not None:
-                return stored, False
+            message = RoomMessage.objects.filter(booking=booking, author=author, client_id=client_id).first()
+            if message is None:
+                continue
+            created = False
+        if broadcast:
+            transaction.on_commit(lambda stored=message: realtime.broadcast_message(booking.pk, stored))
+        return message, created
     raise OperationalError("The room is too busy to store the message; try again.")
 
 
 def _refuse_unsafe_text(text: str) -> None:
     """A NUL byte or a lone surrogate, which no database column holds. Forms never bring one
-    (``network.middleware.BadInputMiddleware`` refuses the request), but WebSocket frames do not
+    (``core.middleware.BadInputMiddleware`` refuses the request), but WebSocket frames do not
     pass through Django's middleware."""
     if UNSAFE_TEXT.search(text):
         raise ValidationError(_("Remove the control characters from your text."), code="bad_characters")
 
 
 @transaction.atomic
-def session_notes_save(*, booking: Booking, author: User, text: str, base_version: int) -> tuple[SessionNotes, bool]:
+def session_notes_save(
+    *, booking: Booking, author: User, text: str, base_version: int, broadcast: bool = False
+) -> tuple[SessionNotes, bool]:
     """Save the shared notes if they were edited from the current version.
 
     Returns ``(notes, saved)``. When someone else saved in between, nothing is
     written and the current notes come back, so the editor can see them and
-    merge instead of overwriting.
+    merge instead of overwriting. ``broadcast`` tells the room's live connections of saved notes
+    after commit (the page without JavaScript; the consumer broadcasts itself).
     """
     limit = SessionNotes._meta.get_field("text").max_length
     if len(text) > limit:
@@ -774,4 +786,6 @@ def session_notes_save(*, booking: Booking, author: User, text: str, base_versio
     notes.updated_by = author
     notes.updated_at = timezone.now()
     notes.save(update_fields=["text", "version", "updated_by", "updated_at"])
+    if broadcast:
+        transaction.on_commit(lambda: realtime.broadcast_notes(booking.pk, notes))
     return notes, True

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from mentorship.models import Booking
 from mentorship.selectors import mentor_slots
-from mentorship.views import _week_of
+from mentorship.views.times import week_of
 from network.models import AuditEntry, Notification
 from tests.mentorship.factories import AvailabilityRuleFactory, MentorFactory, SessionTypeFactory
 from tests.network.factories import ProfileFactory
@@ -83,7 +83,7 @@ def test_thirty_founders_race_for_one_slot_and_exactly_one_wins(live_server):
 
     # and every other founder is sent back to the mentor's page and told why
     losers = [i for i in range(FOUNDERS) if i not in winners]
-    expected = f"/mentors/{mentor.pk}/?type={session_type.pk}&week={_week_of(ZoneInfo('Asia/Karachi'), slot.start)}"
+    expected = f"/mentors/{mentor.pk}/?type={session_type.pk}&week={week_of(ZoneInfo('Asia/Karachi'), slot.start)}"
     assert all(responses[i].headers["Location"] == expected for i in losers)
     page = sessions[losers[0]].get(live_server.url + responses[losers[0]].headers["Location"], timeout=30)
     assert "This time was just taken by someone else" in page.text

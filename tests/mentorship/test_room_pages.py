@@ -163,3 +163,50 @@ def test_without_javascript_the_status_line_says_what_works(client_for, booking)
     assert status.get_text(strip=True) == (
         "Live updates need JavaScript: send with the form below and reload the page to see new messages."
     )
+
+
+def test_a_message_sent_without_javascript_reaches_the_live_room_each_time_it_is_sent(
+    client_for, booking, django_capture_on_commit_callbacks
+):
+    """The service tells the room after commit, a resubmission too: the first broadcast may be what
+    was lost, and clients draw each sequence number once."""
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from channels.layers import get_channel_layer
+
+    from mentorship.realtime import group_name
+
+    # given: a live connection in the room, listening on a loop of its own
+    layer = get_channel_layer()
+    listening = threading.Event()
+
+    async def listen() -> list[dict]:
+        channel = await layer.new_channel()
+        await layer.group_add(group_name(booking.pk), channel)
+        listening.set()
+        try:
+            return [await asyncio.wait_for(layer.receive(channel), timeout=10) for _ in range(2)]
+        finally:
+            await layer.group_discard(group_name(booking.pk), channel)
+
+    client = client_for(booking.mentee)
+    data = {"client_id": str(uuid.uuid4()), "body": "Sent from a phone without JavaScript"}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        received = pool.submit(asyncio.run, listen())
+        assert listening.wait(10)
+
+        # when: the form is sent, and sent again
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(reverse("mentorship:booking-room-message", args=[booking.pk]), data)
+            assert response.status_code == 302
+        events = received.result(timeout=15)
+
+    # then: the one stored message, announced twice
+    message = RoomMessage.objects.get()
+    assert [(event["type"], event["message"]["seq"], event["message"]["body"]) for event in events] == [
+        ("room.message", message.seq, data["body"]),
+        ("room.message", message.seq, data["body"]),
+    ]

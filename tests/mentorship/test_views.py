@@ -25,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
+from core.pagecache import bump_pages
 from mentorship import services, urls
 from mentorship.models import (
     AvailabilityRule,
@@ -40,9 +41,8 @@ from mentorship.models import (
     SessionType,
 )
 from mentorship.selectors import mentor_slots
-from mentorship.views import START_FORMAT, _week_of
+from mentorship.views.times import START_FORMAT, week_of
 from network.models import AuditEntry, Language, Notification, Sector
-from network.pagecache import bump_pages
 from tests.mentorship.factories import AvailabilityRuleFactory, BookingFactory, MentorFactory, SessionTypeFactory
 from tests.network.factories import ProfileFactory
 
@@ -530,6 +530,21 @@ def test_the_mentor_endorses_the_founder_after_a_held_session(client_for, world)
     )
 
 
+def test_a_founder_is_endorsed_once_the_form_goes_and_a_second_endorsement_is_refused(client_for, world):
+    # given
+    mentor = client_for(world.mentor.user)
+    mentor.post(f"/sessions/{world.held.pk}/endorse/", {"text": "A sharp founder who listens."})
+
+    # when
+    page = text(mentor.get(f"/sessions/{world.held.pk}/"))
+    again = mentor.post(f"/sessions/{world.held.pk}/endorse/", {"text": "Still a sharp founder."})
+
+    # then: the page and the service apply the same rule
+    assert "Publish endorsement" not in page
+    assert messages_of(again) == ["You have already endorsed this founder."]
+    assert list(Endorsement.objects.values_list("text", flat=True)) == ["A sharp founder who listens."]
+
+
 def test_an_endorsement_without_a_held_session_shows_a_message_and_changes_nothing(client_for, world):
     # given
     Booking.objects.filter(pk=world.held.pk).update(status=Booking.Status.CANCELLED)
@@ -839,6 +854,17 @@ def test_booking_with_a_bad_start_in_the_url_is_not_found(client_for, world, bad
     assert snapshot() == before
 
 
+def test_the_request_message_names_the_answer_window_the_site_sets(client_for, world, settings):
+    # given
+    settings.RABTA = {**settings.RABTA, "BOOKING_REQUEST_TTL_HOURS": 24}
+
+    # when
+    response = client_for(world.stranger).post(booking_path(world, session_type=world.deep_dive), {"agenda": AGENDA})
+
+    # then
+    assert messages_of(response) == ["Your request was sent. The mentor has 24 hours to accept."]
+
+
 def test_booking_a_time_that_is_not_a_slot_shows_the_error_and_saves_nothing(client_for, world):
     # given: a minute past a slot
     before = snapshot()
@@ -864,7 +890,7 @@ def test_booking_a_time_already_taken_sends_back_to_the_mentors_times(client_for
 
     # then
     assert response.status_code == 302
-    week = _week_of(ZoneInfo("Asia/Karachi"), world.booking.start)
+    week = week_of(ZoneInfo("Asia/Karachi"), world.booking.start)
     assert response.url == f"/mentors/{world.mentor.pk}/?type={world.office_hours.pk}&week={week}"
     assert messages_of(response) == ["This time was just taken by someone else. Please choose another time."]
     assert snapshot() == before
@@ -1014,7 +1040,7 @@ def test_moving_into_a_time_someone_else_holds_shows_a_message_and_changes_nothi
 
     # then: back to choosing another time, in the week of the one just taken
     assert response.status_code == 302
-    week = _week_of(ZoneInfo("Asia/Karachi"), world.free)
+    week = week_of(ZoneInfo("Asia/Karachi"), world.free)
     assert response.url == (
         f"/mentors/{world.mentor.pk}/?type={world.office_hours.pk}&week={week}&reschedule={world.booking.pk}"
     )
