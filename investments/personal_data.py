@@ -80,7 +80,7 @@ def erase(*, user, now: datetime) -> None:
         )
         audit_record(
             actor=user,
-            event="investments.interest.passed",
+            event="investments.interest.move",
             target=interest,
             data={"from": before, "to": Interest.Stage.PASSED, "amount": None, "reason": "account deleted"},
         )

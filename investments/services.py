@@ -116,7 +116,7 @@ def cohort_set_status(*, actor: User, cohort: Cohort, status: str, ip_address: s
     cohort.save(update_fields=["status"])
     audit_record(
         actor=actor,
-        event="investments.cohort.status",
+        event="investments.cohort.change_status",
         target=cohort,
         data={"from": old, "to": status},
         ip_address=ip_address,
@@ -138,7 +138,7 @@ def question_add(*, actor: User, cohort: Cohort, text: str, help_text: str = "",
     )
     question.full_clean()
     question.save()
-    audit_record(actor=actor, event="investments.question.create", target=question)
+    audit_record(actor=actor, event="investments.application_question.create", target=question)
     return question
 
 
@@ -623,7 +623,7 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
         pitch.version += 1
         audit_record(
             actor=actor,
-            event="investments.pitch.version",
+            event="investments.pitch.revise",
             target=pitch,
             data={"from": pitch.version - 1, "to": pitch.version, "changed": changed},
             ip_address=ip_address,

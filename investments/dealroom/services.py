@@ -307,7 +307,7 @@ def interest_set(
     InterestEvent.objects.create(interest=interest, stage=stage, amount=amount, terms_version=pitch.version)
     audit_record(
         actor=actor,
-        event=f"investments.interest.{stage}",
+        event="investments.interest.move",
         target=interest,
         data={"from": current, "to": stage, "amount": str(amount) if amount is not None else None},
         ip_address=ip_address,

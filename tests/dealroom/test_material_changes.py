@@ -59,7 +59,7 @@ def test_changing_traction_on_a_live_pitch_makes_a_version_and_asks_committed_in
             "Raqam Pay changed its pitch (version 2): the traction figures. Review the changes.",
         ),
     }
-    entry = AuditEntry.objects.get(event="investments.pitch.version")
+    entry = AuditEntry.objects.get(event="investments.pitch.revise")
     assert entry.data == {"from": 1, "to": 2, "changed": ["traction"]}
 
 

@@ -61,7 +61,7 @@ def test_staff_approve_a_mentor_in_the_admin(client):
     mentor.refresh_from_db()
     assert mentor.status == Mentor.Status.APPROVED
     assert mentor.approved_at is not None
-    assert list(AuditEntry.objects.filter(event="mentorship.mentor.status").values_list("actor_id", "data")) == [
+    assert list(AuditEntry.objects.filter(event="mentorship.mentor.change_status").values_list("actor_id", "data")) == [
         (staff.pk, {"from": "pending", "to": "approved"})
     ]
 
@@ -94,12 +94,12 @@ def test_staff_suspend_mentors_in_bulk_through_the_service(admin_client_mfa, sta
         {"action": "suspend", "_selected_action": [mentor.pk for mentor in mentors]},
     )
 
-    # then: one mentorship.mentor.status entry each, written by the service
+    # then: one mentorship.mentor.change_status entry each, written by the service
     assert response.status_code == 302
     assert set(Mentor.objects.values_list("status", flat=True)) == {Mentor.Status.SUSPENDED}
     assert sorted(entries()) == [
         (
-            "mentorship.mentor.status",
+            "mentorship.mentor.change_status",
             staff_superuser.pk,
             "mentorship.mentor",
             str(mentor.pk),

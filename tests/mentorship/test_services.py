@@ -227,7 +227,7 @@ def test_staff_approve_a_pending_mentor_who_is_notified(member):
     pending.refresh_from_db()
     assert pending.status == Mentor.Status.APPROVED
     assert pending.approved_at is not None
-    assert audit_trail() == [("mentorship.mentor.status", staff.pk)]
+    assert audit_trail() == [("mentorship.mentor.change_status", staff.pk)]
     assert AuditEntry.objects.get().data == {"from": "pending", "to": "approved"}
     notification = Notification.objects.get()
     assert (notification.recipient, notification.kind) == (member, "mentorship.mentor.approved")
@@ -246,7 +246,7 @@ def test_staff_suspend_a_mentor_who_is_then_unlisted(mentor):
     mentor.refresh_from_db()
     assert mentor.status == Mentor.Status.SUSPENDED
     assert list(Mentor.objects.listed()) == []
-    assert audit_trail() == [("mentorship.mentor.status", staff.pk)]
+    assert audit_trail() == [("mentorship.mentor.change_status", staff.pk)]
     assert Notification.objects.count() == 0
 
 

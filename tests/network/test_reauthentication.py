@@ -142,7 +142,7 @@ def test_a_live_pitch_edit_comes_back_filled_in_and_asks_for_the_deck_again(clie
     assert sent.status_code == 302
     pitch = Pitch.objects.get(pk=room.pitch.pk)
     assert (pitch.version, pitch.ask_amount, pitch.one_liner) == (2, 300000, "Raqam Pay: payroll in minutes")
-    assert (audit("investments.pitch.update"), audit("investments.pitch.version")) == (1, 1)
+    assert (audit("investments.pitch.update"), audit("investments.pitch.revise")) == (1, 1)
 
 
 def test_another_account_cannot_pick_up_what_was_kept(client_for, room):
@@ -223,7 +223,7 @@ def test_a_commitment_comes_back_filled_in_on_the_deal_page_and_counts_once(clie
     assert sent.status_code == 302
     interest = Interest.objects.get(investor=room.investor, pitch=room.pitch)
     assert (interest.stage, interest.amount) == ("soft", 12500)
-    assert audit("investments.interest.soft") == 1
+    assert AuditEntry.objects.filter(event="investments.interest.move", data__to="soft").count() == 1
 
 
 def test_an_account_deletion_comes_back_with_the_typed_address_and_deletes_once(client_for, member):
