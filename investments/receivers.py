@@ -1,25 +1,46 @@
-"""What makes cached deal-room and incubator pages stale (``network.pagecache`` namespace "deals"):
-any change to the investments app's data — pitches, interests (the rounds' progress, "You: <stage>"),
-investors' status and accepted terms (who the room admits), cohorts, milestones, questions, deck
-access. Connected in ``InvestmentsConfig.ready``."""
+"""What makes cached deal-room pages stale, and only then.
+
+The one cached page of the investments app is the deal list (the pages of results and the
+incubator filter shared between investors, namespace "deals" with "organisations" and
+"taxonomy"). It shows live pitches — their startup, incubator, one-liner, stage, sector,
+instrument, ask, minimum ticket, currency and endorsement date (the "newest" order) — and the
+amounts soft-circled and committed that count (not those awaiting reconfirmation).
+
+Every other write of the app is on no cached page and bumps nothing: a pitch's long text, drafts
+and pitches not in the room, questions and answers, investors' applications and accepted terms
+(the room checks them on every request), cohorts, applications, reviews, milestones, tranches and
+the deck access log written on every slide view. Connected in ``InvestmentsConfig.ready``."""
 
 from __future__ import annotations
 
-from django.apps import apps
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from core.shown import watch
+from investments.models import Interest, Pitch
 
-from network.pagecache import bump_pages_on_commit
+DEAL_LIST_FIELDS = (
+    "status", "startup_id", "incubator_id", "one_liner", "stage", "sector_id", "instrument", "ask_amount",
+    "minimum_ticket", "currency", "endorsed_at",
+)  # fmt: skip
+COUNTED = {Interest.Stage.SOFT, Interest.Stage.COMMITTED}
 
 
-def _deals_changed(sender, **kwargs) -> None:
-    bump_pages_on_commit("deals")
+def _live_deal(values: dict):
+    if values["status"] != Pitch.Status.READY:
+        return None
+    return tuple(values[name] for name in DEAL_LIST_FIELDS)
+
+
+def _counted_amount(values: dict):
+    if values["stage"] not in COUNTED or values["needs_reconfirmation"]:
+        return None
+    return (values["pitch_id"], values["stage"], values["amount"])
 
 
 def connect() -> None:
-    for model in apps.get_app_config("investments").get_models():
-        name = model.__name__
-        post_save.connect(_deals_changed, sender=model, dispatch_uid=f"pages-deals-{name}-save")
-        post_delete.connect(_deals_changed, sender=model, dispatch_uid=f"pages-deals-{name}-delete")
-        for field in model._meta.local_many_to_many:
-            through = field.remote_field.through
-            m2m_changed.connect(_deals_changed, sender=through, dispatch_uid=f"pages-deals-{through.__name__}")
+    watch(Pitch, fields=DEAL_LIST_FIELDS, shown=_live_deal, namespaces=("deals",), uid="deal")
+    watch(
+        Interest,
+        fields=("pitch_id", "stage", "amount", "needs_reconfirmation"),
+        shown=_counted_amount,
+        namespaces=("deals",),
+        uid="interest",
+    )

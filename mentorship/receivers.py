@@ -1,30 +1,77 @@
-"""What makes cached mentorship pages stale (``network.pagecache`` namespace "mentors"): a mentor's
-settings, session types, weekly hours, extra hours and blocked dates (the availability filter and
-"no weekly hours yet"), bookings, feedback and endorsements (sessions held, ratings, members' lists
-of sessions). Connected in ``MentorshipConfig.ready``."""
+"""What makes cached pages stale when mentorship data changes, and only then.
+
+The cached pages that show mentorship data:
+
+- the mentor list (visitors' whole pages, members' pages of results; namespace "mentors" with
+  "profiles"): listed mentors (status), their expertise and time zone, "sessions held" (completed
+  sessions), the rating founders gave, "no weekly hours yet" (weekly hours) and the "has hours in
+  the next 7 days" filter (weekly hours' days, extra hours, blocked dates);
+- a member's page (visitors' whole page, namespace "profiles"): whether they are a listed mentor
+  ("Book a session") and the endorsements mentors gave them.
+
+Nothing else is cached: session types, a booking's requests, answers, cancellations and
+reschedules, the room, calendar feeds and a mentor's own page are made on every request, so
+their writes bump nothing. Connected in ``MentorshipConfig.ready``."""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
-from mentorship.models import (
-    AvailabilityRule,
-    BlockedDate,
-    Booking,
-    Endorsement,
-    ExtraHours,
-    Feedback,
-    Mentor,
-    SessionType,
-)
-from network.pagecache import bump_pages_on_commit
+from core.pagecache import bump_pages_on_commit
+from core.shown import watch
+from mentorship.models import AvailabilityRule, BlockedDate, Booking, Endorsement, ExtraHours, Feedback, Mentor
 
 
-def _mentors_changed(sender, **kwargs) -> None:
-    bump_pages_on_commit("mentors")
+def _listed(values: dict):
+    """A mentor on the list: what the list prints of them."""
+    if values["status"] != Mentor.Status.APPROVED:
+        return None
+    return (values["expertise"], values["timezone"])
+
+
+def _held(values: dict):
+    """A completed session counts in its mentor's "sessions held"."""
+    return values["mentor_id"] if values["status"] == Booking.Status.COMPLETED else None
+
+
+def _founders_feedback_changed(sender, instance: Feedback, **kwargs) -> None:
+    # The list's rating is the founders' (the mentee's), not what the mentor wrote about them.
+    if instance.author_id == instance.booking.mentee_id:
+        bump_pages_on_commit("mentors")
+
+
+def _endorsement_changed(sender, instance: Endorsement, **kwargs) -> None:
+    bump_pages_on_commit("profiles")  # the founder's member page lists it
 
 
 def connect() -> None:
-    for model in (Mentor, SessionType, AvailabilityRule, ExtraHours, BlockedDate, Booking, Feedback, Endorsement):
-        post_save.connect(_mentors_changed, sender=model, dispatch_uid=f"pages-{model.__name__}-save")
-        post_delete.connect(_mentors_changed, sender=model, dispatch_uid=f"pages-{model.__name__}-delete")
+    watch(Mentor, fields=("status", "expertise", "timezone"), shown=_listed, namespaces=("mentors",), uid="mentor")
+    # A member's page says whether they are a listed mentor.
+    watch(
+        Mentor,
+        fields=("status",),
+        shown=lambda v: v["status"] == Mentor.Status.APPROVED or None,
+        namespaces=("profiles",),
+        uid="mentor-listed",
+    )
+    watch(Booking, fields=("mentor_id", "status"), shown=_held, namespaces=("mentors",), uid="booking")
+    # Weekly hours: which days a mentor has some (their times are shown on the mentor's page only).
+    watch(
+        AvailabilityRule,
+        fields=("mentor_id", "weekday"),
+        shown=lambda v: (v["mentor_id"], v["weekday"]),
+        namespaces=("mentors",),
+        uid="availability",
+    )
+    for model in (ExtraHours, BlockedDate):
+        watch(
+            model,
+            fields=("mentor_id", "date"),
+            shown=lambda v: (v["mentor_id"], v["date"]),
+            namespaces=("mentors",),
+            uid=model.__name__,
+        )
+    post_save.connect(_founders_feedback_changed, sender=Feedback, dispatch_uid="pages-feedback-save")
+    post_delete.connect(_founders_feedback_changed, sender=Feedback, dispatch_uid="pages-feedback-delete")
+    post_save.connect(_endorsement_changed, sender=Endorsement, dispatch_uid="pages-endorsement-save")
+    post_delete.connect(_endorsement_changed, sender=Endorsement, dispatch_uid="pages-endorsement-delete")

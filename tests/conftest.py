@@ -310,3 +310,30 @@ def redis_cache():
     }
     with override_settings(CACHES=caches):
         yield
+
+
+# Every namespace a cached page or fragment depends on (checked against the views' own list).
+PAGE_NAMESPACES = ("profiles", "organisations", "taxonomy", "mentors", "deals", "stories", "impact")
+
+
+@pytest.fixture
+def bumped(django_capture_on_commit_callbacks):
+    """``with bumped() as seen:`` runs a change, commits it, and leaves in ``seen`` the page-cache
+    namespaces whose version it changed — read from the cache itself, not from a spy."""
+    from contextlib import contextmanager
+
+    from core.pagecache import VERSION_KEY, VISITOR_NAMESPACES, _versions
+
+    assert set(PAGE_NAMESPACES) >= VISITOR_NAMESPACES
+
+    @contextmanager
+    def watch():
+        keys = {ns: VERSION_KEY.format(ns) for ns in PAGE_NAMESPACES}
+        before = {ns: _versions((ns,)) for ns in PAGE_NAMESPACES}
+        seen: set[str] = set()
+        with django_capture_on_commit_callbacks(execute=True):
+            yield seen
+        after = cache.get_many(list(keys.values()))
+        seen.update(ns for ns in PAGE_NAMESPACES if after.get(keys[ns]) != before[ns])
+
+    return watch
