@@ -159,6 +159,7 @@ def _deal_room(command, incubator: Organisation, accounts: dict) -> None:
     from allauth.mfa.utils import encrypt
     from django.core.files.base import ContentFile
 
+    from investments.dealroom import decks
     from investments.dealroom.decks import sample_deck
     from investments.models import (
         ConfidentialityTerms,
@@ -217,6 +218,7 @@ def _deal_room(command, incubator: Organisation, accounts: dict) -> None:
         ],
     )
     pitch.deck.save("deck.pdf", ContentFile(deck), save=True)
+    decks.deck_render(pitch)  # what the upload's task does
     others = list(User.objects.filter(profile__is_investor=True).exclude(pk=accounts["investor"].pk).order_by("id")[:3])
     for n, (user, stage, amount) in enumerate(
         zip(

@@ -588,6 +588,8 @@ def pitch_create(
     pitch.full_clean()
     pitch.save()
     audit_record(actor=actor, event="investments.pitch.create", target=pitch)
+    if deck is not None:
+        _deck_uploaded(pitch, replaced="")
     return pitch
 
 
@@ -634,7 +636,19 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
 
         interests_require_reconfirmation(pitch=pitch, changed=changed)
     audit_record(actor=actor, event="investments.pitch.update", target=pitch, ip_address=ip_address)
+    if deck is not None:
+        _deck_uploaded(pitch, replaced=old_deck)
     return pitch
+
+
+def _deck_uploaded(pitch: Pitch, *, replaced: str) -> None:
+    """A new deck: its pages are rendered off the request; the replaced deck's rendered pages go
+    (the file itself stays with the pitch's versions), after commit."""
+    from investments.dealroom import decks
+
+    decks.slides_render_later(pitch)
+    if replaced and replaced != pitch.deck.name:
+        transaction.on_commit(lambda: decks.rendered_pages_delete(replaced))
 
 
 def _incubator_managers(pitch: Pitch):
@@ -735,9 +749,12 @@ def pitch_transition(
                 url=pitch.get_absolute_url(),
             )
     if target == Pitch.Status.READY:
+        from investments.dealroom import decks
         from investments.dealroom.services import deal_announce
 
         deal_announce(pitch=pitch)
+        if not decks.slides_ready(pitch):  # rendered at upload, unless that was before pages were kept
+            decks.slides_render_later(pitch)
     if target == Pitch.Status.CLOSED:
         _tell_backers_the_round_closed(pitch)
         transaction.on_commit(lambda: pitch_closed.send(sender=Pitch, pitch=pitch))

@@ -1,20 +1,25 @@
 """Decks in the deal room: slides rendered as images, and PDFs, both watermarked for one viewer.
 
-A slide is rendered from the PDF once (pdfium) and kept in the cache; the watermark
-— the viewer's email and the time — is drawn on each request, so every image that
-leaves the server names who received it. A downloaded PDF carries the watermark on
-every page as real text, so its text layer names the viewer too.
+Every page of a deck is rendered once (pdfium), off the request, by the task
+``investments.tasks.render_deck_slides`` queued when the deck is uploaded and when the pitch
+goes to the deal room (``slides_render_later``), and kept in private storage beside the deck
+(``decks/pages/<deck>/``); a request only draws the watermark — the viewer's email and the
+time — on the kept page, so every image that leaves the server names who received it. Until a
+deck's pages are ready the viewer says so (``slides_ready``); the download does not need them.
+A downloaded PDF carries the watermark on every page as real text, so its text layer names the
+viewer too.
 
 Decks are checked and rewritten when they are uploaded (``investments.uploads``). A deck
 stored before those checks is measured here against the same limits before anything is
 drawn (``deck_state``): a damaged or oversized one is explained, never rendered. Every PDF
 that leaves the site, the investors' download and the startup's own view alike, is
-rewritten again on the way out (``network.pdfs``), so it carries no scripts, open actions,
+rewritten again on the way out (``core.pdfs``), so it carries no scripts, open actions,
 embedded files or forms whatever was stored.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from dataclasses import dataclass, field
@@ -22,19 +27,25 @@ from datetime import datetime
 
 import pypdfium2
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader
 from reportlab.lib.colors import Color
 from reportlab.pdfgen import canvas
 
+from core.pdfs import PdfRefusedError, page_within, pdf_bytes, pdf_clean_writer, pdf_read
 from investments.models import Pitch
 from investments.uploads import DECK_LIMITS
-from network.pdfs import PdfRefusedError, page_within, pdf_bytes, pdf_clean_writer, pdf_read
 
 
 class DeckUnreadableError(Exception):
     """The stored deck cannot be shown: damaged or truncated, or beyond ``DECK_LIMITS``."""
+
+
+class SlidesNotReadyError(Exception):
+    """The deck's pages have not been rendered yet (the task is queued or running)."""
 
 
 SLIDE_WIDTH = 1280  # pixels: sharp on a laptop, still small as a JPEG
@@ -138,28 +149,97 @@ def slide_scale(width: float, height: float) -> float:
     return scale
 
 
+def _pages_dir(deck_name: str) -> str:
+    # The deck's stored name is random and changes with every upload: a new deck never meets old pages.
+    return f"decks/pages/{deck_name.rsplit('/', 1)[-1].removesuffix('.pdf')}"
+
+
+def _page_name(deck_name: str, page: int) -> str:
+    return f"{_pages_dir(deck_name)}/{page}.png"
+
+
+def _ready_name(deck_name: str) -> str:
+    return f"{_pages_dir(deck_name)}/ready"
+
+
+def slides_ready(pitch: Pitch) -> bool:
+    """Every page of the stored deck is rendered (written last, after the pages)."""
+    return bool(pitch.deck) and pitch.deck.storage.exists(_ready_name(pitch.deck.name))
+
+
+def _render_page(document, index: int) -> bytes:
+    pdf_page = document[index]
+    width, height = pdf_page.get_size()
+    image = pdf_page.render(scale=slide_scale(width, height)).to_pil().convert("RGB")
+    buffer = io.BytesIO()
+    # Fast to decode on every request (the pages stay private, their size matters less).
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def deck_render(pitch: Pitch) -> int:
+    """Render every page of the stored deck into private storage, once; return how many were drawn
+    (0 when they were ready already, or the deck cannot be shown: ``deck_state`` says why)."""
+    if not deck_state(pitch).usable or slides_ready(pitch):
+        return 0
+    storage = pitch.deck.storage
+    try:
+        document = pypdfium2.PdfDocument(_read_deck(pitch))
+        try:
+            count = len(document)
+            for index in range(count):
+                png = _render_page(document, index)
+                name = _page_name(pitch.deck.name, index + 1)
+                storage.delete(name)  # a render cut short before: the name must stay the same
+                storage.save(name, ContentFile(png))
+        finally:
+            document.close()
+    except (pypdfium2.PdfiumError, IndexError, ValueError, ZeroDivisionError, OSError) as error:
+        raise DeckUnreadableError from error
+    storage.delete(_ready_name(pitch.deck.name))
+    storage.save(_ready_name(pitch.deck.name), ContentFile(str(count).encode()))
+    return count
+
+
+def rendered_pages_delete(deck_name: str) -> None:
+    """Forget the rendered pages of a deck that is no longer the pitch's (replaced by a new upload);
+    the deck itself stays, for the pitch's versions."""
+    storage = Pitch._meta.get_field("deck").storage
+    folder = _pages_dir(deck_name)
+    try:
+        _dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    # The marker first: from then on the pages count as not rendered, whatever is left.
+    for name in sorted(files, key=lambda name: name != "ready"):
+        storage.delete(f"{folder}/{name}")
+
+
+def slides_render_later(pitch: Pitch) -> None:
+    """Queue the rendering of the deck's pages after commit, once per deck (not again while queued)."""
+    from investments.tasks import render_deck_slides
+
+    if not pitch.deck:
+        return
+    pitch_id, deck_name = pitch.pk, pitch.deck.name
+
+    def enqueue() -> None:
+        if cache.add(f"deck:{deck_name}:render-queued", True, 10 * 60):
+            render_deck_slides.enqueue(pitch_id, deck_name)
+
+    transaction.on_commit(enqueue)
+
+
 def _slide_png(pitch: Pitch, page: int) -> bytes:
     if not deck_state(pitch).usable:
         raise DeckUnreadableError
-    key = _cache_key(pitch, f"slide:{page}:{SLIDE_WIDTH}")
-    png = cache.get(key)
-    if png is None:
-        try:
-            document = pypdfium2.PdfDocument(_read_deck(pitch))
-            try:
-                pdf_page = document[page - 1]
-                width, height = pdf_page.get_size()
-                bitmap = pdf_page.render(scale=slide_scale(width, height))
-                image = bitmap.to_pil().convert("RGB")
-            finally:
-                document.close()
-        except (pypdfium2.PdfiumError, IndexError, ValueError, ZeroDivisionError, OSError) as error:
-            raise DeckUnreadableError from error
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", optimize=True)
-        png = buffer.getvalue()
-        cache.set(key, png, CACHE_SECONDS)
-    return png
+    if not slides_ready(pitch):
+        raise SlidesNotReadyError
+    try:
+        with pitch.deck.storage.open(_page_name(pitch.deck.name, page), "rb") as handle:
+            return handle.read()
+    except FileNotFoundError as error:
+        raise DeckUnreadableError from error
 
 
 def _font(size: int):
@@ -173,11 +253,11 @@ def watermark_text(email: str, when: datetime) -> str:
     return f"{email} · {when:%Y-%m-%d %H:%M UTC}"
 
 
-def slide_jpeg(pitch: Pitch, page: int, *, text: str) -> bytes:
-    """Slide ``page`` (1-based) as a JPEG with ``text`` across it and along its foot."""
-    slide = Image.open(io.BytesIO(_slide_png(pitch, page))).convert("RGBA")
-    width, height = slide.size
-    overlay = Image.new("RGBA", slide.size, (0, 0, 0, 0))
+@functools.lru_cache(maxsize=8)
+def _watermark(text: str, width: int, height: int) -> Image.Image:
+    """The watermark layer for one text and slide size. The text names the viewer and the minute,
+    so an investor turning pages reuses it for that minute; never changed once made."""
+    overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     # A faint diagonal band repeated over the slide: hard to crop out, easy to read past.
     size = max(18, width // 40)
@@ -192,9 +272,17 @@ def slide_jpeg(pitch: Pitch, page: int, *, text: str) -> bytes:
     foot = max(14, width // 80)
     draw.rectangle([(0, height - foot * 2), (width, height)], fill=(255, 255, 255, 200))
     draw.text((foot // 2, height - foot * 2 + foot // 3), text, font=_font(foot), fill=(40, 40, 40, 255))
-    slide.alpha_composite(overlay)
+    return overlay
+
+
+def slide_jpeg(pitch: Pitch, page: int, *, text: str) -> bytes:
+    """Slide ``page`` (1-based) as a JPEG with ``text`` across it and along its foot: the kept page
+    (``deck_render``) with the watermark drawn over it, the only drawing done in the request."""
+    slide = Image.open(io.BytesIO(_slide_png(pitch, page))).convert("RGB")
+    overlay = _watermark(text, *slide.size)
+    slide.paste(overlay, (0, 0), overlay)  # over an opaque page, the same as compositing
     buffer = io.BytesIO()
-    slide.convert("RGB").save(buffer, format="JPEG", quality=80, optimize=True, progressive=True)
+    slide.save(buffer, format="JPEG", quality=80, optimize=True)
     return buffer.getvalue()
 
 
@@ -231,7 +319,7 @@ def deck_pdf(pitch: Pitch) -> bytes:
 def watermarked_pdf(pitch: Pitch, *, text: str) -> bytes:
     """The deck with ``text`` stamped on every page, as text (it is in the PDF's text layer).
 
-    The deck is rewritten with its pages only (``network.pdfs``) rather than cloned whole, so none
+    The deck is rewritten with its pages only (``core.pdfs``) rather than cloned whole, so none
     of the uploader's scripts, open actions, embedded files or forms reach the investor.
     """
     if not deck_state(pitch).usable:

@@ -20,6 +20,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.keyset import query_without_position
+from core.pagecache import cached_form, cached_fragment
+from core.ratelimits import limited
 from investments import selectors as pitch_selectors
 from investments.dealroom import decks, selectors, services
 from investments.dealroom.forms import (
@@ -46,10 +49,7 @@ from investments.permissions import (
 )
 from network.audit import client_ip
 from network.forms import add_validation_errors
-from network.keyset import query_without_position
-from network.pagecache import cached_form, cached_fragment
 from network.permissions import staff_tool
-from network.ratelimits import limited
 from network.reauthentication import kept_form_data, reauthentication_required
 
 
@@ -228,6 +228,19 @@ def _deck_unavailable(request: HttpRequest, pitch, state: decks.DeckState, *, st
     )
 
 
+def _slides_not_ready(request: HttpRequest, pitch, *, status: int) -> HttpResponse:
+    """The deck's pages are still being drawn (off the request): say so, and ask for them once."""
+    decks.slides_render_later(pitch)
+    response = render(
+        request,
+        "investments/dealroom/deck_preparing.html",
+        {"pitch": pitch, "closed": pitch.status == Pitch.Status.CLOSED},
+        status=status,
+    )
+    response["Retry-After"] = "10"
+    return _private(response)
+
+
 @deal_room_page
 @require_GET
 def deck_viewer(request: HttpRequest, pk: int) -> HttpResponse:
@@ -245,6 +258,8 @@ def deck_viewer(request: HttpRequest, pk: int) -> HttpResponse:
     page = int(raw) if raw else 1
     if not 1 <= page <= pages:
         raise Http404
+    if not decks.slides_ready(pitch):
+        return _slides_not_ready(request, pitch, status=200)
     if not raw:
         services.deck_access_record(
             user=request.user, pitch=pitch, kind=DeckAccess.Kind.VIEW, ip_address=client_ip(request)
@@ -284,6 +299,8 @@ def deck_slide(request: HttpRequest, pk: int, page: int) -> HttpResponse:
         raise Http404
     try:
         image = decks.slide_jpeg(pitch, page, text=decks.watermark_text(request.user.email, timezone.now()))
+    except decks.SlidesNotReadyError:
+        return _slides_not_ready(request, pitch, status=503)
     except decks.DeckUnreadableError:
         return _deck_unavailable(request, pitch, decks.DeckState(problem="damaged"), status=404)
     services.deck_access_record(

@@ -24,6 +24,7 @@ from investments.models import (
     Pitch,
     TermsAcceptance,
 )
+from investments.tasks import render_deck_slides
 from network.models import Membership
 from tests.investments.factories import ApplicationFactory, CohortFactory, IncubatorFactory
 from tests.network.factories import PASSWORD, MembershipFactory, OrganisationFactory, ProfileFactory
@@ -74,6 +75,8 @@ def live_pitch(startup, incubator, founder, **extra) -> Pitch:
     data.update(extra)
     pitch = Pitch.objects.create(**data)
     pitch.deck.save("deck.pdf", ContentFile(sample_deck(startup.name, SLIDES)), save=True)
+    # Its pages rendered, as the task queued by the upload leaves them.
+    render_deck_slides.call(pitch.pk, pitch.deck.name)
     return pitch
 
 

@@ -343,6 +343,7 @@ def test_a_slide_fills_the_width_unless_that_takes_too_many_pixels(room, size, p
     room.pitch.deck.save("deck.pdf", ContentFile(pdf_document(size)), save=True)
 
     with deadline(10):
+        decks.deck_render(room.pitch)  # what the upload's task does
         slide = Image.open(io.BytesIO(decks.slide_jpeg(room.pitch, 1, text="angel@example.com")))
 
     assert slide.size == pixels
@@ -359,6 +360,7 @@ def test_even_a_page_past_the_limits_is_drawn_with_a_bounded_number_of_pixels(ro
 
     # when
     with deadline(10):
+        decks.deck_render(room.pitch)
         slide = Image.open(io.BytesIO(decks.slide_jpeg(room.pitch, 1, text="angel@example.com")))
 
     # then: at most SLIDE_MAX_PIXELS (2.5 megapixels), about 10 MB while it is drawn

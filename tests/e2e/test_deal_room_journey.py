@@ -22,6 +22,7 @@ from investments.models import (
     Pitch,
     Question,
 )
+from investments.tasks import render_deck_slides
 from network.models import Membership
 from tests.investments.factories import ApplicationFactory, CohortFactory, IncubatorFactory
 from tests.network.factories import PASSWORD, MembershipFactory, OrganisationFactory, ProfileFactory
@@ -63,6 +64,7 @@ def test_from_vetting_to_a_reconfirmed_commitment(browser: Browser, live_server,
         endorsement_note="Verified traction.", endorsed_at=timezone.now(), created_by=founder,
     )  # fmt: skip
     pitch.deck.save("deck.pdf", ContentFile(sample_deck("Soch AI", ["Urdu speech AI", "Traction", "The ask"])))
+    render_deck_slides.call(pitch.pk, pitch.deck.name)  # as the upload's task does
     ConfidentialityTerms.objects.get_or_create(version=1, defaults={"text": "Keep everything confidential."})
     staff = ProfileFactory(display_name="Tariq Staff", user__is_staff=True, user__mfa=True).user
     angel = ProfileFactory(display_name="Amina Angel").user
