@@ -267,14 +267,37 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Background work: Django's tasks framework. The database backend needs no
-# extra service; ``manage.py db_worker`` runs the queue.
+# Background work: Django's tasks framework; ``manage.py task_worker`` runs the queue. The database
+# backend (the embedded default) needs no extra service; production sets
+# TASKS_BACKEND=core.tasks_backend.RQBackend, tasks in Redis run by RQ's workers, with retries,
+# time limits and recovery from dead workers (docs/background-work.md).
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
+        "OPTIONS": {
+            "URL": os.environ.get("TASKS_REDIS_URL", REDIS_URL),
+            # Seconds an attempt may run before it is stopped and retried.
+            "JOB_TIMEOUT": int(os.environ.get("TASKS_JOB_TIMEOUT", "120")),
+            # Seconds before each retry of a failed attempt; then the task stays failed.
+            "RETRY_INTERVALS": [
+                int(s) for s in os.environ.get("TASKS_RETRY_INTERVALS", "10,60,300,1800,7200").split(",") if s
+            ],
+        }
+        if os.environ.get("TASKS_BACKEND") == "core.tasks_backend.RQBackend"
+        else {},
     }
 }
+
+# Periodic jobs: (task, every so many seconds). ``manage.py task_scheduler`` runs on every machine and
+# queues each job once a period across all of them (network.models.PeriodicRun).
+PERIODIC_TASKS = [
+    ("cms.tasks.publish_scheduled_pages", 60),
+    ("network.tasks.expire_overdue_introductions", 15 * 60),
+    ("mentorship.tasks.expire_overdue_requests", 15 * 60),
+    ("network.tasks.clear_expired_sessions", 24 * 3600),
+    ("network.tasks.prune_task_records", 3600),
+]
 
 # --- Accounts --------------------------------------------------------------
 

@@ -1,15 +1,20 @@
-"""Background work of mentorship: reminders, request expiry, completion."""
+"""Background work of mentorship: reminders, request expiry, completion.
+
+Each task is safe to run twice (a retry, a worker that died): a reminder is sent once per
+recipient, booking version and hour (``email_send_once``); expiry and completion check the
+booking's state first."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.tasks import task
 from django.template.loader import render_to_string
 
 from mentorship.models import Booking
+from network.delivery import email_send_once
 
 
 @task
@@ -27,6 +32,7 @@ def send_booking_reminder(booking_id: int, expected_start: str, expected_sequenc
         or booking.sequence != expected_sequence
     ):
         return False
+    sent = False
     for recipient, other, tz in (
         (booking.mentee, booking.mentor.user, booking.mentee_timezone),
         (booking.mentor.user, booking.mentee, booking.mentor.timezone),
@@ -39,13 +45,14 @@ def send_booking_reminder(booking_id: int, expected_start: str, expected_sequenc
             "hours_before": hours_before,
             "link": f"{settings.SITE_URL}{booking.get_absolute_url()}",
         }
-        send_mail(
+        message = EmailMessage(
             subject=render_to_string("mentorship/email/reminder_subject.txt", context).strip(),
-            message=render_to_string("mentorship/email/reminder.txt", context),
-            from_email=None,
-            recipient_list=[recipient.email],
+            body=render_to_string("mentorship/email/reminder.txt", context),
+            to=[recipient.email],
         )
-    return True
+        key = f"reminder:{booking.pk}:{booking.sequence}:{hours_before}:{recipient.pk}"
+        sent = email_send_once(key=key, message=message) or sent
+    return sent
 
 
 @task
@@ -70,3 +77,16 @@ def complete_booking(booking_id: int) -> bool:
     except ValidationError:
         return False
     return True
+
+
+@task
+def expire_overdue_requests() -> int:
+    """Expire every booking request left unanswered past its time: a net under the task queued
+    for each one."""
+    from django.utils import timezone
+
+    from mentorship.selectors import request_ttl
+    from mentorship.services import booking_expire
+
+    overdue = Booking.objects.filter(status=Booking.Status.REQUESTED, created_at__lte=timezone.now() - request_ttl())
+    return sum(booking_expire(booking_id=pk) for pk in overdue.values_list("pk", flat=True)[:1000])

@@ -469,6 +469,44 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
+class EmailDelivery(models.Model):
+    """An email that was sent, by a key naming what it was for (``notification:42``,
+    ``reminder:7:2:24:15``): background tasks may run twice (a retry, a worker that died), and a
+    message whose key is here is not sent again."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "email deliveries"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PeriodicRun(models.Model):
+    """One run of a periodic job (``PERIODIC_TASKS``) in one time slot. Every machine runs
+    ``manage.py task_scheduler``; the one whose row goes in first queues the job, the unique
+    constraint turns the others away, so a job runs once a slot however many machines there are."""
+
+    name = models.CharField(max_length=200)
+    slot = models.BigIntegerField(help_text="Seconds since the epoch, divided by the job's interval.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "slot"],
+                name="periodic_run_once_a_slot",
+                violation_error_message=_("This job has already run in this time slot."),
+                violation_error_code="periodic_run_taken",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.slot}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """The ORM half of an append-only table; database triggers refuse the same below the ORM.
 
