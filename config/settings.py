@@ -543,6 +543,9 @@ RABTA = {
     "DIRECTORY_PAGE_SIZE": 20,
     # Visitors (and members without a profile) see times in this zone.
     "DEFAULT_VIEWER_TIMEZONE": "Asia/Karachi",
+    # Cohort deadlines and milestone due dates are days in this zone, the incubators', whoever looks:
+    # a call that closes "on 3 December" closes at midnight in Pakistan for a mentor in Toronto too.
+    "PROGRAMME_TIMEZONE": "Asia/Karachi",
     # Mentors are listed only after staff approve them.
     "MENTOR_APPROVAL_REQUIRED": env_bool("RABTA_MENTOR_APPROVAL_REQUIRED", True),
     # A session request unanswered this long expires and frees its time.

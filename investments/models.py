@@ -5,6 +5,9 @@ Milestones, funding tranches and pitches build on the admitted startups.
 
 from __future__ import annotations
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,10 +20,16 @@ from django_countries.fields import CountryField
 from network.models import AppendOnlyQuerySet, Organisation, private_storage
 
 
+def programme_today() -> datetime.date:
+    """Today in the programmes' zone (``PROGRAMME_TIMEZONE``): the day deadlines and due dates are
+    counted in, the same for every viewer whatever zone their pages are shown in."""
+    return timezone.localdate(timezone=ZoneInfo(settings.RABTA["PROGRAMME_TIMEZONE"]))
+
+
 class CohortQuerySet(models.QuerySet["Cohort"]):
     def accepting_applications(self, *, today=None) -> CohortQuerySet:
         """Cohorts open for applications whose closing date (if any) has not passed: the open calls."""
-        today = today or timezone.localdate()
+        today = today or programme_today()
         return self.filter(status=Cohort.Status.OPEN).filter(
             Q(applications_close_on__isnull=True) | Q(applications_close_on__gte=today)
         )
@@ -106,7 +115,7 @@ class Cohort(models.Model):
     def accepts_applications(self) -> bool:
         if self.status != self.Status.OPEN:
             return False
-        return self.applications_close_on is None or timezone.localdate() <= self.applications_close_on
+        return self.applications_close_on is None or programme_today() <= self.applications_close_on
 
 
 class ApplicationQuestion(models.Model):
@@ -320,7 +329,7 @@ class Milestone(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status != self.Status.VERIFIED and self.due_on < timezone.localdate()
+        return self.status != self.Status.VERIFIED and self.due_on < programme_today()
 
 
 def evidence_upload_to(instance, filename: str) -> str:

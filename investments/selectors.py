@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from investments.models import (
     Application,
@@ -17,6 +16,7 @@ from investments.models import (
     Review,
     ReviewScore,
     Tranche,
+    programme_today,
 )
 from network.models import Organisation
 
@@ -165,7 +165,7 @@ def cohort_overview(*, cohort: Cohort) -> list[dict]:
             total=Count("id"),
             verified=Count("id", filter=Q(status=Milestone.Status.VERIFIED)),
             waiting=Count("id", filter=Q(status=Milestone.Status.SUBMITTED)),
-            overdue=Count("id", filter=~Q(status=Milestone.Status.VERIFIED) & Q(due_on__lt=timezone.localdate())),
+            overdue=Count("id", filter=~Q(status=Milestone.Status.VERIFIED) & Q(due_on__lt=programme_today())),
         )
     }
     mentors: dict[int, list[MentorAssignment]] = {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -236,6 +238,11 @@ def _sitemap(client) -> str:
     return response.content.decode()
 
 
+def _visitors_date(moment) -> str:
+    """The day of ``moment`` in the zone a visitor's pages (the sitemap among them) are shown in."""
+    return timezone.localtime(moment, ZoneInfo(settings.RABTA["DEFAULT_VIEWER_TIMEZONE"])).date().isoformat()
+
+
 @override_settings(SITE_URL="https://rabta.pk")
 def test_the_sitemap_lists_mentors_visitors_may_open_and_no_other(client):
     # given
@@ -250,7 +257,7 @@ def test_the_sitemap_lists_mentors_visitors_may_open_and_no_other(client):
     sitemap = _sitemap(client)
 
     # then
-    lastmod = shown.user.profile.updated_at.date().isoformat()
+    lastmod = _visitors_date(shown.user.profile.updated_at)
     assert f"<loc>https://rabta.pk/mentors/{shown.pk}/</loc><lastmod>{lastmod}</lastmod>" in sitemap
     for hidden in (members_only, suspended, pending, deactivated):
         assert f"/mentors/{hidden.pk}/" not in sitemap
@@ -269,7 +276,7 @@ def test_the_sitemap_lists_organisation_pages_at_the_public_origin(client):
     sitemap = _sitemap(client)
 
     # then
-    lastmod = organisation.updated_at.date().isoformat()
+    lastmod = _visitors_date(organisation.updated_at)
     assert f"<loc>https://rabta.pk/organisations/raqam-pay/</loc><lastmod>{lastmod}</lastmod>" in sitemap
     assert client.get("/organisations/raqam-pay/").status_code == 200
 

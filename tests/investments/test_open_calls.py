@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from investments.models import Cohort
+from investments.models import Cohort, programme_today
 from investments.sitemaps import OpenCohortSitemap
 from network.models import Membership, Sector
 from tests.investments.factories import CohortFactory, IncubatorFactory
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def calls():
     """Two incubators; open, closing, closed, draft, running and finished cohorts."""
-    today = timezone.localdate()
+    today = programme_today()
     fintech, agritech = Sector.objects.get(slug="fintech"), Sector.objects.get(slug="agritech")
     nic = IncubatorFactory(name="NIC Lahore", slug="nic-lahore")
     foundry = IncubatorFactory(name="Peshawar Foundry", slug="peshawar-foundry")
@@ -131,7 +131,7 @@ def test_the_incubator_link_takes_a_founder_or_visitor_to_the_incubator_page_not
 
 
 def test_the_open_cohort_sitemap_lists_cohorts_taking_applications():
-    today = timezone.localdate()
+    today = programme_today()
     open_cohort = CohortFactory(name="Open")
     CohortFactory(name="Closed", applications_close_on=today - timedelta(days=1))
     CohortFactory(name="Draft", status=Cohort.Status.DRAFT)
@@ -161,7 +161,7 @@ def test_a_manager_names_the_sectors_a_cohort_looks_for(client_for):
 
 @override_settings(SITE_URL="https://rabta.pk")
 def test_the_sitemap_lists_open_calls_at_the_public_origin(client):
-    today = timezone.localdate()
+    today = programme_today()
     open_cohort = CohortFactory(name="Open")
     closed = CohortFactory(name="Closed", applications_close_on=today - timedelta(days=1))
 
@@ -170,3 +170,24 @@ def test_the_sitemap_lists_open_calls_at_the_public_origin(client):
     assert f"<loc>https://rabta.pk/cohorts/{open_cohort.pk}/</loc>" in body
     assert f"/cohorts/{closed.pk}/" not in body
     assert "127.0.0.1" not in body
+
+
+def test_a_call_closes_at_midnight_in_pakistan_whatever_zone_the_viewer_is_in(monkeypatch, client, client_for):
+    # given: 20:30 UTC on 2 December is already 3 December in Karachi (UTC+5), still 2 December in Toronto
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 12, 2, 20, 30, tzinfo=UTC))
+    closed_on_the_2nd = CohortFactory(name="Closed on the 2nd", applications_close_on=date(2026, 12, 2))
+    last_day = CohortFactory(name="Last day", applications_close_on=date(2026, 12, 3))
+    toronto = ProfileFactory(timezone="America/Toronto").user
+
+    # when
+    with timezone.override("America/Toronto"):
+        today, accepting = programme_today(), closed_on_the_2nd.accepts_applications
+    for_toronto = client_for(toronto).get(reverse("investments:open-calls"))
+    for_visitor = client.get(reverse("investments:open-calls"))
+
+    # then
+    assert today == date(2026, 12, 3)
+    assert accepting is False
+    assert last_day.accepts_applications is True
+    assert [c.name for c in for_toronto.context["cohorts"]] == ["Last day"]
+    assert [c.name for c in for_visitor.context["cohorts"]] == ["Last day"]

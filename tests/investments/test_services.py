@@ -7,10 +7,17 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from investments import services
-from investments.models import Application, ApplicationQuestion, Cohort, Review, ReviewScore, RubricCriterion
+from investments.models import (
+    Application,
+    ApplicationQuestion,
+    Cohort,
+    Review,
+    ReviewScore,
+    RubricCriterion,
+    programme_today,
+)
 from network.models import AuditEntry, Membership, Notification, Organisation
 from tests.investments.factories import (
     ApplicationFactory,
@@ -372,7 +379,7 @@ def test_cohort_set_status_makes_every_allowed_move(incubator, owner, old, new):
     assert result.status == new
     cohort.refresh_from_db()
     assert cohort.status == new
-    assert audit_trail() == [("investments.cohort.status", owner.pk)]
+    assert audit_trail() == [("investments.cohort.change_status", owner.pk)]
     entry = AuditEntry.objects.get()
     assert entry.data == {"from": old.value, "to": new.value}
     assert entry.ip_address == "203.0.113.7"
@@ -486,7 +493,10 @@ def test_question_add_appends_questions_in_order(draft, owner):
         ("What do you build?", "In brief.", True, 0),
         ("Who is on the team?", "", False, 1),
     ]
-    assert audit_trail() == [("investments.question.create", owner.pk), ("investments.question.create", owner.pk)]
+    assert audit_trail() == [
+        ("investments.application_question.create", owner.pk),
+        ("investments.application_question.create", owner.pk),
+    ]
     assert list(AuditEntry.objects.order_by("id").values_list("target_type", "target_id")) == [
         ("investments.applicationquestion", str(first.pk)),
         ("investments.applicationquestion", str(second.pk)),
@@ -796,7 +806,7 @@ def test_application_submit_to_a_cohort_that_is_not_open_is_refused(incubator, o
 
 def test_application_submit_after_applications_close_is_refused(incubator, owner, startup, founder):
     # given
-    cohort = CohortFactory(incubator=incubator, applications_close_on=timezone.localdate() - timedelta(days=1))
+    cohort = CohortFactory(incubator=incubator, applications_close_on=programme_today() - timedelta(days=1))
 
     # when
     with pytest.raises(ValidationError) as excinfo:
@@ -811,7 +821,7 @@ def test_application_submit_after_applications_close_is_refused(incubator, owner
 
 def test_application_submit_on_the_closing_day_is_accepted(incubator, startup, founder):
     # given
-    cohort = CohortFactory(incubator=incubator, applications_close_on=timezone.localdate())
+    cohort = CohortFactory(incubator=incubator, applications_close_on=programme_today())
 
     # when
     application = services.application_submit(actor=founder, cohort=cohort, startup=startup, answers={})
