@@ -10,6 +10,10 @@ class CmsConfig(AppConfig):
         from cms import admin_csp, stories
 
         admin_csp.install()
+        from cms import dashboard_blocks
+        from network import dashboard_blocks as network_dashboard_blocks
+
+        network_dashboard_blocks.register(dashboard_blocks.story_blocks)
         from django.db.models.signals import post_migrate
 
         from cms import checks, origin  # noqa: F401 - registers the system checks
@@ -37,7 +41,7 @@ class CmsConfig(AppConfig):
 
 def _export_verified(sender, report, **kwargs) -> None:
     from cms.selectors import forget_impact
-    from network.pagecache import bump_pages
+    from core.pagecache import bump_pages
 
     forget_impact(centre_id=report.centre_id)
     bump_pages("impact")
@@ -45,6 +49,6 @@ def _export_verified(sender, report, **kwargs) -> None:
 
 def _pages_changed(sender, **kwargs) -> None:
     """Published stories changed: the cached home page, story index and story pages are stale."""
-    from network.pagecache import bump_pages_on_commit
+    from core.pagecache import bump_pages_on_commit
 
     bump_pages_on_commit("stories")

@@ -170,3 +170,13 @@ def featured_stories(*, limit: int = 3):
         .select_related("hero_image")
         .order_by("-featured", "-date", "-first_published_at")[:limit]
     )
+
+
+def story_drafts_offered() -> dict:
+    """Draft stories offered from outcomes (a verified milestone or export, a closed round, a session
+    worth featuring) that no editor has published yet: how many, and the five oldest. Two queries."""
+    from cms.models import StoryPage
+
+    drafts = StoryPage.objects.filter(live=False).exclude(source_key="")
+    oldest = drafts.order_by("latest_revision_created_at", "id").only("id", "title")[:5]
+    return {"count": drafts.count(), "oldest": list(oldest)}

@@ -11,6 +11,10 @@ class InvestmentsConfig(AppConfig):
         from network import dashboard_tools as network_dashboard_tools
 
         receivers.connect()
+        from investments import dashboard_blocks
+        from network import dashboard_blocks as network_dashboard_blocks
+
+        network_dashboard_blocks.register(dashboard_blocks.investment_blocks)
         network_dashboard_tools.register(dashboard_tools.investment_tools)
         from investments import personal_data
         from network.personal_data import register_eraser, register_exporter

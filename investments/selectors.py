@@ -313,3 +313,173 @@ def pitch_version_history(*, pitch: Pitch) -> list[dict]:
             }
         )
     return list(reversed(history))
+
+
+# --- The member's home (network.dashboard_blocks) -----------------------------------------
+
+
+def founder_home(*, user, today) -> dict:
+    """What a founder's startups have going on: the cohorts they are in, milestones due or sent back
+    (soonest due first), each startup's latest pitch with investor interest by stage and questions
+    waiting for an answer. Seven queries whatever the number of startups, milestones or interests."""
+    from investments.models import Interest, Question
+
+    startups = list(
+        Organisation.objects.filter(kind=Organisation.Kind.STARTUP, memberships__user=user)
+        .only("id", "name", "slug")
+        .order_by("name", "id")
+    )
+    if not startups:
+        return {"startups": []}
+    ids = [s.pk for s in startups]
+    enrolments = list(
+        Application.objects.filter(startup__in=ids, status=Application.Status.ADMITTED)
+        .exclude(cohort__status=Cohort.Status.FINISHED)
+        .select_related("cohort__incubator", "startup")
+        .order_by("cohort__starts_on", "id")
+    )
+    to_do = Milestone.objects.filter(
+        startup__in=ids, status__in=[Milestone.Status.OPEN, Milestone.Status.RETURNED]
+    ).exclude(cohort__status=Cohort.Status.FINISHED)
+    milestone_counts = to_do.aggregate(
+        returned=Count("id", filter=Q(status=Milestone.Status.RETURNED)),
+        due=Count("id", filter=Q(status=Milestone.Status.OPEN)),
+        overdue=Count("id", filter=Q(status=Milestone.Status.OPEN, due_on__lt=today)),
+    )
+    milestones = list(
+        to_do.select_related("cohort", "startup").order_by("-status", "due_on", "id")[:5]
+    )  # "returned" sorts before "open"
+    latest: dict[int, Pitch] = {}
+    for pitch in (
+        Pitch.objects.filter(startup__in=ids)
+        .exclude(status=Pitch.Status.WITHDRAWN)
+        .select_related("startup")
+        .only("id", "status", "one_liner", "startup__name", "startup__slug", "updated_at")
+        .order_by("updated_at", "id")
+    ):
+        latest[pitch.startup_id] = pitch
+    pitches = sorted(latest.values(), key=lambda p: p.startup.name)
+    pitch_ids = [p.pk for p in pitches]
+    stages: dict[int, dict[str, int]] = {pk: {} for pk in pitch_ids}
+    for row in Interest.objects.filter(pitch__in=pitch_ids).values("pitch_id", "stage").annotate(n=Count("id")):
+        stages[row["pitch_id"]][row["stage"]] = row["n"]
+    unanswered = dict(
+        Question.objects.filter(pitch__in=pitch_ids, answered_at__isnull=True)
+        .values("pitch_id")
+        .annotate(n=Count("id"))
+        .values_list("pitch_id", "n")
+    )
+    return {
+        "startups": startups,
+        "enrolments": enrolments,
+        "milestones": milestones,
+        **milestone_counts,
+        "pitches": [
+            {
+                "pitch": p,
+                "stages": [(label, stages[p.pk].get(value, 0)) for value, label in Interest.Stage.choices],
+                "unanswered": unanswered.get(p.pk, 0),
+            }
+            for p in pitches
+        ],
+    }
+
+
+def investor_home(*, user, now) -> dict:
+    """An approved investor's deals: live deals matching their sectors (any, when they named none) and
+    ticket that they do not follow yet, newest first; the live deals they follow with what changed
+    (terms to reconfirm, answers to their questions in the last fortnight); their commitments.
+    Six queries whatever the number of deals."""
+    from datetime import timedelta
+
+    from investments.models import Interest, InvestorProfile, Question
+
+    investor = InvestorProfile.objects.filter(user=user).prefetch_related("sectors").first()
+    sectors = [s.pk for s in investor.sectors.all()] if investor else []
+    followed = Interest.objects.filter(investor=user).values("pitch_id")
+    matching = Pitch.objects.live().exclude(pk__in=followed)
+    if sectors:
+        matching = matching.filter(sector__in=sectors)
+    if investor is not None and investor.ticket_max:
+        matching = matching.filter(Q(minimum_ticket__isnull=True) | Q(minimum_ticket__lte=investor.ticket_max))
+    since = now - timedelta(days=14)
+    watched = list(
+        Interest.objects.filter(investor=user, pitch__status=Pitch.Status.READY)
+        .exclude(stage=Interest.Stage.PASSED)
+        .select_related("pitch__startup")
+        .order_by("-needs_reconfirmation", "-updated_at", "-id")
+    )
+    answers = dict(
+        Question.objects.filter(asker=user, answered_at__gte=since)
+        .values("pitch_id")
+        .annotate(n=Count("id"))
+        .values_list("pitch_id", "n")
+    )
+    commitments = list(
+        Interest.objects.filter(
+            investor=user,
+            stage__in=[Interest.Stage.SOFT, Interest.Stage.COMMITTED],
+            pitch__status__in=[Pitch.Status.READY, Pitch.Status.CLOSED],
+        )
+        .select_related("pitch__startup")
+        .order_by("-updated_at", "-id")
+    )
+    return {
+        "matching_count": matching.count(),
+        "matching": list(matching.select_related("startup", "sector").order_by("-endorsed_at", "-id")[:5]),
+        "watched": [{"interest": i, "answers": answers.get(i.pitch_id, 0)} for i in watched],
+        "to_reconfirm": sum(1 for i in watched if i.needs_reconfirmation),
+        "new_answers": sum(answers.get(i.pitch_id, 0) for i in watched),
+        "commitments": commitments,
+    }
+
+
+def investor_vetting_queue() -> dict:
+    """Investors waiting for vetting: how many, and when the oldest applied. One query."""
+    from django.db.models import Min
+
+    from investments.models import InvestorProfile
+
+    return InvestorProfile.objects.filter(status=InvestorProfile.Status.PENDING).aggregate(
+        count=Count("id"), oldest=Min("created_at")
+    )
+
+
+def incubator_home(*, incubators: list[Organisation]) -> dict:
+    """What waits for the managers of ``incubators``: applications to decide (oldest first), milestone
+    evidence and export reports to verify, and each open or running cohort at a glance (admitted
+    startups, milestones verified of all, pitches). Eight queries whatever the data."""
+    from network.models import ExportReport
+
+    ids = [i.pk for i in incubators]
+    applications = Application.objects.filter(cohort__incubator__in=ids, status=Application.Status.SUBMITTED)
+    milestones = Milestone.objects.filter(cohort__incubator__in=ids, status=Milestone.Status.SUBMITTED)
+    exports = ExportReport.objects.filter(centre__in=ids, status=ExportReport.Status.SUBMITTED)
+    cohorts = list(
+        Cohort.objects.filter(incubator__in=ids, status__in=[Cohort.Status.OPEN, Cohort.Status.RUNNING])
+        .select_related("incubator")
+        .annotate(
+            startups=Count("applications", filter=Q(applications__status=Application.Status.ADMITTED), distinct=True),
+            milestone_total=Count("milestones", distinct=True),
+            milestone_verified=Count(
+                "milestones", filter=Q(milestones__status=Milestone.Status.VERIFIED), distinct=True
+            ),
+        )
+        .order_by("starts_on", "id")
+    )
+    pitch_counts = Pitch.objects.filter(incubator__in=ids).aggregate(
+        to_endorse=Count("id", filter=Q(status=Pitch.Status.SUBMITTED)),
+        live=Count("id", filter=Q(status=Pitch.Status.READY)),
+    )
+    return {
+        "application_count": applications.count(),
+        "applications": list(applications.select_related("startup", "cohort").order_by("submitted_at", "id")[:5]),
+        "milestone_count": milestones.count(),
+        "milestones": list(milestones.select_related("startup", "cohort").order_by("due_on", "id")[:5]),
+        "export_count": exports.count(),
+        "exports_by_centre": list(
+            exports.values("centre__name", "centre__slug").annotate(n=Count("id")).order_by("centre__name")
+        ),
+        "cohorts": cohorts,
+        **pitch_counts,
+    }

@@ -12,6 +12,10 @@ class MentorshipConfig(AppConfig):
         from network.profile_sections import register
 
         register(profile_sections.mentoring_section)
+        from mentorship import dashboard_blocks
+        from network import dashboard_blocks as network_dashboard_blocks
+
+        network_dashboard_blocks.register(dashboard_blocks.mentoring_blocks)
         network_dashboard_tools.register(dashboard_tools.mentoring_tools)
         receivers.connect()
         from mentorship import personal_data

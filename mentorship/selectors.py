@@ -10,7 +10,16 @@ from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from mentorship.models import AvailabilityRule, Booking, Feedback, Mentor, RoomMessage, SessionType
+from mentorship.models import (
+    AvailabilityRule,
+    Booking,
+    CalendarFeed,
+    Feedback,
+    Mentor,
+    RoomMessage,
+    SessionNotes,
+    SessionType,
+)
 from mentorship.permissions import ROOM_STATUSES
 from mentorship.slots import Busy, Slot, WeeklyHours, Window, compute_slots
 
@@ -168,6 +177,51 @@ def booking_list_for(*, user) -> QuerySet[Booking]:
     )
 
 
+def booking_list_for_mentor(*, mentor: Mentor) -> QuerySet[Booking]:
+    """Every session of ``mentor``, soonest first, with what the mentor's own pages show."""
+    return Booking.objects.filter(mentor=mentor).select_related("mentee__profile", "session_type").order_by("start")
+
+
+def mentor_get_for_user(*, user) -> Mentor | None:
+    """The member's own mentor record, whatever its status, or None before they set one up."""
+    return Mentor.objects.filter(user=user).first() if user.is_authenticated else None
+
+
+def feedback_get(*, booking: Booking, author) -> Feedback | None:
+    return Feedback.objects.filter(booking=booking, author=author).first()
+
+
+def feedback_list_received(*, mentor: Mentor) -> QuerySet[Feedback]:
+    """What founders wrote about ``mentor``'s sessions, newest first (the mentor's own notes left out)."""
+    return (
+        Feedback.objects.filter(booking__mentor=mentor)
+        .exclude(author=mentor.user)
+        .select_related("author__profile")
+        .order_by("-created_at")
+    )
+
+
+def calendar_feed_get(*, token: str) -> CalendarFeed | None:
+    """The feed a private calendar address names, if its member is still active."""
+    return CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
+
+
+def calendar_feed_bookings(*, user, since: datetime) -> QuerySet[Booking]:
+    """The sessions a member's calendar feed carries: held, coming or cancelled (so calendar apps
+    remove them), ending after ``since``; never the superseded, declined or expired ones."""
+    return (
+        Booking.objects.involving(user)
+        .exclude(status__in=[Booking.Status.RESCHEDULED, Booking.Status.DECLINED, Booking.Status.EXPIRED])
+        .filter(end__gte=since)
+        .select_related("mentor__user__profile", "mentee__profile", "session_type")
+        .order_by("start")
+    )
+
+
+def session_notes_get(*, booking: Booking) -> SessionNotes | None:
+    return SessionNotes.objects.filter(booking=booking).select_related("updated_by__profile").first()
+
+
 @dataclass(frozen=True)
 class Move:
     """One move of a session: from one start to another, by whom (None if unknown), and when."""
@@ -242,3 +296,98 @@ def room_connections_allowed(pairs: set[tuple[int, int]]) -> set[tuple[int, int]
         if mentor_active:
             allowed.add((pk, mentor_user))
     return allowed & pairs
+
+
+# --- The member's home (network.dashboard_blocks) -----------------------------------------
+
+
+def week_bounds(tz: ZoneInfo, now: datetime, week: int = 0) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 in ``tz``, in UTC, of ``now``'s week (``week`` weeks on)."""
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=tz)
+    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
+
+
+def month_start(tz: ZoneInfo, now: datetime) -> datetime:
+    """The first moment of ``now``'s month in ``tz``, in UTC."""
+    first = now.astimezone(tz).date().replace(day=1)
+    return datetime.combine(first, datetime.min.time(), tzinfo=tz).astimezone(ZoneInfo("UTC"))
+
+
+def _without_feedback_from(user) -> Q:
+    return ~Q(pk__in=Feedback.objects.filter(author=user).values("booking_id"))
+
+
+def mentee_home(*, user, now: datetime) -> dict:
+    """A founder's mentoring at ``now``: their next confirmed session (with its mentor), how many
+    requests wait for a mentor's answer, and the held sessions they have not given feedback on.
+    Three queries whatever the number of sessions."""
+    mine = Booking.objects.filter(mentee=user)
+    owed = Q(status=Booking.Status.COMPLETED) & _without_feedback_from(user)
+    counts = mine.aggregate(
+        total=Count("id"),
+        waiting=Count("id", filter=Q(status=Booking.Status.REQUESTED, created_at__gt=now - request_ttl(), end__gt=now)),
+        upcoming=Count("id", filter=Q(status=Booking.Status.CONFIRMED, end__gt=now)),
+        feedback=Count("id", filter=owed),
+    )
+    feedback_list = list(
+        mine.filter(owed).select_related("mentor__user__profile", "session_type").order_by("-start", "-id")[:5]
+    )
+    next_session = (
+        mine.filter(status=Booking.Status.CONFIRMED, end__gt=now)
+        .select_related("mentor__user__profile", "session_type")
+        .order_by("start", "id")
+        .first()
+    )
+    return {**counts, "next": next_session, "feedback_list": feedback_list}
+
+
+def mentor_home(*, mentor: Mentor, now: datetime) -> dict:
+    """A mentor's week at ``now`` in their own zone: requests still inside their answer window (oldest
+    first, so the soonest to expire lead), this week's sessions, hours held this month, and held
+    sessions they have not given feedback on, and the next confirmed session. Five queries whatever
+    the number of sessions."""
+    tz = ZoneInfo(mentor.timezone)
+    week_start, week_end = week_bounds(tz, now)
+    since = month_start(tz, now)
+    bookings = Booking.objects.filter(mentor=mentor)
+    waiting = Q(status=Booking.Status.REQUESTED, created_at__gt=now - request_ttl(), end__gt=now)
+    in_week = Q(
+        start__gte=week_start,
+        start__lt=week_end,
+        status__in=[Booking.Status.CONFIRMED, Booking.Status.COMPLETED],
+    )
+    owed = Q(status=Booking.Status.COMPLETED) & _without_feedback_from(mentor.user)
+    counts = bookings.aggregate(
+        requests=Count("id", filter=waiting),
+        week=Count("id", filter=in_week),
+        feedback=Count("id", filter=owed),
+        held_this_month=Count("id", filter=Q(status=Booking.Status.COMPLETED, start__gte=since, start__lt=now)),
+        duration=Sum(
+            ExpressionWrapper(F("end") - F("start"), output_field=DurationField()),
+            filter=Q(status=Booking.Status.COMPLETED, start__gte=since, start__lt=now),
+        ),
+    )
+    related = ("mentee__profile", "session_type")
+    duration = counts.pop("duration") or timedelta(0)
+    return {
+        **counts,
+        "hours_this_month": round(duration.total_seconds() / 3600, 1),
+        "tz": tz,
+        "request_list": list(bookings.filter(waiting).select_related(*related).order_by("created_at", "id")[:5]),
+        "week_list": list(bookings.filter(in_week).select_related(*related).order_by("start", "id")[:7]),
+        "feedback_list": list(bookings.filter(owed).select_related(*related).order_by("-start", "-id")[:5]),
+        "next": bookings.filter(status=Booking.Status.CONFIRMED, end__gt=now)
+        .select_related(*related)
+        .order_by("start", "id")
+        .first(),
+    }
+
+
+def mentor_vetting_queue() -> dict:
+    """Mentors waiting for vetting: how many, and when the oldest applied. One query."""
+    from django.db.models import Min
+
+    return Mentor.objects.filter(status=Mentor.Status.PENDING).aggregate(count=Count("id"), oldest=Min("created_at"))

@@ -16,7 +16,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from network import dashboard_tools, profile_sections, selectors, services
+from core.keyset import keyset_page, query_without_position
+from core.pagecache import cache_for_visitors, cached_form, cached_fragment
+from core.ratelimits import limited, searching
+from network import dashboard_blocks, dashboard_tools, profile_sections, selectors, services
 from network.audit import client_ip
 from network.filters import MemberFilter, OrganisationFilter
 from network.forms import (
@@ -30,9 +33,7 @@ from network.forms import (
     ProfileForm,
     add_validation_errors,
 )
-from network.keyset import keyset_page, query_without_position
 from network.models import Membership, Organisation, Profile, User
-from network.pagecache import cache_for_visitors, cached_form, cached_fragment
 from network.permissions import (
     access_introduction,
     access_organisation_for_management,
@@ -41,7 +42,6 @@ from network.permissions import (
     can_view_contact_details,
     introduction_cooldown_until,
 )
-from network.ratelimits import limited, searching
 
 
 def _paginate(request: HttpRequest, queryset, per_page: int):
@@ -54,15 +54,16 @@ def _paginate(request: HttpRequest, queryset, per_page: int):
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The member's home: what each of their roles has to do next (``network.dashboard_blocks``),
+    then their organisations, notifications and account."""
     profile = services.profile_ensure(user=request.user)
-    received = selectors.introduction_list_received(user=request.user).open()[:5]
     return render(
         request,
         "network/dashboard.html",
         {
             "profile": profile,
+            "home": dashboard_blocks.blocks_for(user=request.user),
             "memberships": selectors.membership_list_for_user(user=request.user),
-            "waiting_introductions": received,
             "notifications": selectors.notification_list(user=request.user)[:5],
             "tools": dashboard_tools.tools_for(user=request.user),
         },
@@ -529,7 +530,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
-    """Past a limit of ``network.ratelimits`` (and allauth's): 429, and what to do about it."""
+    """Past a limit of ``core.ratelimits`` (and allauth's): 429, and what to do about it."""
     template = "includes/rate_limited.html" if getattr(request, "htmx", False) else "429.html"
     response = render(request, template, status=429)
     response["Retry-After"] = "60"

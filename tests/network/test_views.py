@@ -28,6 +28,7 @@ from network.models import (
     Profile,
     Sector,
 )
+from tests.home import home
 from tests.network.factories import (
     IntroductionFactory,
     MembershipFactory,
@@ -401,7 +402,9 @@ def test_dashboard_greets_the_member_and_lists_waiting_requests(client_for, worl
     page = text(response)
     assert "Welcome, Bilal Ahmed" in page
     assert "Ayesha Khan" in page  # her request waits for him
-    assert list(response.context["waiting_introductions"]) == [world.introduction]
+    waiting = home(client)["member"]["introductions"]
+    assert waiting.count == 1
+    assert (world.introduction.get_absolute_url(), "Ayesha Khan") in waiting.links
 
 
 def test_dashboard_creates_a_missing_profile(client_for, db):
