@@ -76,6 +76,26 @@ def seams(browser, monkeypatch) -> Iterator[Seams]:
             context.close()
 
 
+@pytest.fixture
+def demo(media_root, monkeypatch):
+    """``manage.py seed_demo``, its story pictures under a temporary MEDIA_ROOT that the site's media
+    route serves too (config/urls.py binds the folder when it is imported)."""
+    import importlib
+    import io
+
+    from django.apps import apps as django_apps
+    from django.core.management import call_command
+
+    from config import urls
+
+    for pattern in urls.urlpatterns:
+        if "document_root" in getattr(pattern, "default_args", {}):
+            monkeypatch.setitem(pattern.default_args, "document_root", media_root)
+    # The sectors and languages a migration seeds are gone once an earlier live-server test flushed.
+    importlib.import_module("network.migrations.0002_seed_taxonomies").seed(django_apps, None)
+    call_command("seed_demo", stdout=io.StringIO())
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     # After the journey's own steps and before any teardown closes its pages: a failure of the

@@ -5,14 +5,10 @@ any CSP violation, console error, failed request or page wider than its window."
 
 from __future__ import annotations
 
-import importlib
-import io
 import re
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
@@ -25,20 +21,6 @@ from tests.sessions import signed_in_page
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture
-def demo(media_root, monkeypatch):
-    """``manage.py seed_demo``, its story pictures under a temporary MEDIA_ROOT that the site's media
-    route serves too (config/urls.py binds the folder when it is imported)."""
-    from config import urls
-
-    for pattern in urls.urlpatterns:
-        if "document_root" in getattr(pattern, "default_args", {}):
-            monkeypatch.setitem(pattern.default_args, "document_root", media_root)
-    # The sectors and languages a migration seeds are gone once an earlier live-server test flushed.
-    importlib.import_module("network.migrations.0002_seed_taxonomies").seed(django_apps, None)
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def sign_in(page: Page, base: str, email: str, *, next_path: str = "") -> None:
