@@ -149,8 +149,8 @@ def test_adding_an_email_address_sends_a_confirmation_to_site_url(client, member
 
 
 def test_security_notice_on_turning_on_an_authenticator_app_names_rabta(client, member, password, deliver, settings):
-    # given: security notices on (allauth's ACCOUNT_EMAIL_NOTIFICATIONS; Rabta leaves them off)
-    settings.ACCOUNT_EMAIL_NOTIFICATIONS = True
+    # given: security notices on (allauth's ACCOUNT_EMAIL_NOTIFICATIONS, as Rabta runs)
+    assert settings.ACCOUNT_EMAIL_NOTIFICATIONS is True
     _reauthenticated(client, member, password)
     assert client.get(reverse("mfa_activate_totp"), HTTP_HOST=REQUEST_HOST).status_code == 200
     secret = client.session["mfa.totp.secret"]
@@ -183,3 +183,24 @@ def test_notification_email_names_rabta_and_links_to_site_url(member, run_tasks)
     assert message.subject == "[Rabta] Bilal accepted"
     assert "— Rabta" in message.body
     assert _links(message.body) == [f"{SITE_URL}/introductions/7/"]
+
+
+def test_a_password_change_tells_the_member_by_email(client, member, password, deliver):
+    # given: a signed-in member (security notices are on: ACCOUNT_EMAIL_NOTIFICATIONS)
+    client.force_login(member)
+
+    # when: they change their password
+    with deliver():
+        response = client.post(
+            reverse("account_change_password"),
+            {"oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            HTTP_HOST=REQUEST_HOST,
+        )
+
+    # then: a notice goes to their address, so a change they did not make does not go unseen
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [member.email]
+    assert message.subject == "[Rabta] Password Changed"
+    _assert_names_rabta(message)
