@@ -21,8 +21,8 @@ class CmsConfig(AppConfig):
         # Every migrate leaves the Wagtail site's address at SITE_URL's (cms/origin.py).
         post_migrate.connect(origin.on_post_migrate, sender=self, dispatch_uid="cms.site_origin")
         from investments.signals import milestone_verified, pitch_closed
+        from ledger.signals import export_verified
         from mentorship.signals import session_featurable
-        from network.signals import export_verified
 
         export_verified.connect(_export_verified, dispatch_uid="cms.export_verified")
         milestone_verified.connect(stories.on_milestone_verified, dispatch_uid="cms.milestone_story")

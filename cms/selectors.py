@@ -13,8 +13,9 @@ from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from investments.models import Interest, Pitch
+from ledger.models import ExportReport
 from mentorship.models import Booking, Mentor
-from network.models import ExportReport, Organisation
+from network.models import Organisation
 
 CACHE_SECONDS = 600
 

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "wagtail",
     "core",
     "network",
+    "ledger",
     "mentorship",
     "investments",
     "cms",

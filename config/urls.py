@@ -43,6 +43,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("network.urls")),
+    path("", include("ledger.urls")),
     path("", include("mentorship.urls")),
     path("deals/", include("investments.dealroom.urls")),
     path("", include("investments.urls")),

@@ -252,7 +252,7 @@ def _incubator_blocks(*, incubators) -> list[Block]:
                             row["n"],
                         )
                         % {"count": row["n"], "centre": row["centre__name"]},
-                        reverse("network:centre-exports", args=[row["centre__slug"]]),
+                        reverse("ledger:centre-exports", args=[row["centre__slug"]]),
                     )
                     for row in home["exports_by_centre"]
                 ),

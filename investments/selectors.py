@@ -449,7 +449,7 @@ def incubator_home(*, incubators: list[Organisation]) -> dict:
     """What waits for the managers of ``incubators``: applications to decide (oldest first), milestone
     evidence and export reports to verify, and each open or running cohort at a glance (admitted
     startups, milestones verified of all, pitches). Eight queries whatever the data."""
-    from network.models import ExportReport
+    from ledger.models import ExportReport
 
     ids = [i.pk for i in incubators]
     applications = Application.objects.filter(cohort__incubator__in=ids, status=Application.Status.SUBMITTED)

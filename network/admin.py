@@ -20,8 +20,6 @@ from django.utils.translation import ngettext
 from network.audit import audit_record, client_ip
 from network.models import (
     AuditEntry,
-    ExchangeRate,
-    ExportReport,
     Introduction,
     Language,
     Membership,
@@ -312,15 +310,6 @@ admin.site.register(Sector, AuditedModelAdmin)
 admin.site.register(Language, AuditedModelAdmin)
 
 
-@admin.register(ExchangeRate)
-class ExchangeRateAdmin(AuditedModelAdmin):
-    """Staff record each quarter's rates (e.g. the State Bank of Pakistan's averages) before reports use them."""
-
-    list_display = ["currency", "year", "quarter", "usd_per_unit", "source"]
-    list_filter = ["currency", "year"]
-    audit_values = frozenset({"currency", "year", "quarter", "usd_per_unit", "source"})
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For records that change only through the site's services, where every change is audited."""
 
@@ -332,13 +321,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(ExportReport)
-class ExportReportAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "centre", "status", "amount_usd", "submitted_at"]
-    list_filter = ["status", "year", "quarter"]
-    list_select_related = ["organisation", "person__profile", "centre"]
 
 
 # The values worth keeping when other apps' records change: who may do what, which address is verified.

@@ -133,13 +133,12 @@ def personal_data_export(*, user: User) -> dict:
     """Everything Rabta holds about ``user`` that is theirs to take away, as JSON-ready values.
 
     The network app's own sections (account, profile, memberships, introductions, notifications,
-    export reports, audit entries about them) and what the apps above add
+    audit entries about them) and what the apps above add
     (``network.personal_data.register_exporter``). Another member appears only by the name the site
     shows them by; their own messages, details and activity never do.
     """
     from django.utils import timezone
 
-    from network.models import ExportReport
     from network.personal_data import exported_sections
 
     user = User.objects.select_related("profile").get(pk=user.pk)
@@ -175,20 +174,6 @@ def personal_data_export(*, user: User) -> dict:
                 "read_at": _iso(n.read_at),
             }
             for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
-        ],
-        "export_reports": [
-            {
-                "period": r.period,
-                "amount": str(r.amount),
-                "currency": r.currency,
-                "amount_usd": str(r.amount_usd),
-                "markets": [str(code) for code in r.markets],
-                "note": r.note,
-                "status": r.status,
-                "centre": r.centre.name,
-                "submitted_at": _iso(r.submitted_at),
-            }
-            for r in ExportReport.objects.filter(person=user).select_related("centre").order_by("year", "quarter", "id")
         ],
         "audit_entries": [
             {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from network import account_views, export_views, views
+from network import account_views, views
 
 app_name = "network"
 
@@ -36,10 +36,6 @@ urlpatterns = [
     path("introductions/<id:pk>/decline/", views.introduction_decline, name="introduction-decline"),
     path("introductions/<id:pk>/withdraw/", views.introduction_withdraw, name="introduction-withdraw"),
     path("introductions/<id:pk>/outcome/", views.introduction_outcome, name="introduction-outcome"),
-    path("exports/", export_views.export_list, name="export-list"),
-    path("exports/<id:pk>/", export_views.export_detail, name="export-detail"),
-    path("exports/<id:pk>/evidence/", export_views.export_evidence, name="export-evidence"),
-    path("organisations/<slug:slug>/exports/", export_views.centre_exports, name="centre-exports"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
     path("notifications/<id:pk>/read/", views.notification_read, name="notification-read"),

@@ -59,10 +59,10 @@ from investments.models import (
     Pitch,
     TermsAcceptance,
 )
+from ledger import services as ledger_services
 from mentorship import services as mentorship_services
 from mentorship.models import Booking
 from mentorship.selectors import mentor_slots
-from network import services as network_services
 from network.models import Membership, Notification, Organisation
 from tests.dealroom.conftest import live_pitch, make_investor
 from tests.investments.factories import ApplicationFactory, CohortFactory, IncubatorFactory
@@ -193,7 +193,7 @@ def _make_world() -> SimpleNamespace:
     question = pitch.questions.create(asker=mentor_user, text="What is the burn?")
     introduction = IntroductionFactory(requester=member, recipient=mentor_user)
     notification = Notification.objects.create(recipient=member, kind="test", message="Hello")
-    report = network_services.export_report_submit(
+    report = ledger_services.export_report_submit(
         actor=member, centre=incubator, organisation=startup, data={"year": 2026, "quarter": 1, "amount": 500}
     )
     OrganisationFactory(name="Khet Kahani", slug="khet-kahani", kind=Organisation.Kind.STARTUP)
@@ -223,7 +223,7 @@ def _make_world() -> SimpleNamespace:
     # ``pk`` names a different model on each route: the world's object for that route.
     pk_of = {
         "network:introduction": introduction.pk,
-        "network:export": report.pk,
+        "ledger:export": report.pk,
         "network:notification": notification.pk,
         "mentorship:mentor": mentor.pk,
         "mentorship:booking-room": live.pk,
@@ -241,7 +241,7 @@ def _make_world() -> SimpleNamespace:
         "deals:": pitch.pk,
     }
     slug_of = {"investments:incubator": incubator.slug, "investments:cohort": incubator.slug,
-               "cms:impact-centre": incubator.slug, "network:centre-exports": incubator.slug}  # fmt: skip
+               "cms:impact-centre": incubator.slug, "ledger:centre-exports": incubator.slug}  # fmt: skip
     return SimpleNamespace(
         member=member, mentor=mentor_user, staff=staff, real=real, pk_of=pk_of, slug_of=slug_of,
         booking=booking, live=live,

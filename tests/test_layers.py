@@ -14,10 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
     "core": set(),
     "network": {"core"},
-    "mentorship": {"core", "network"},
-    "investments": {"core", "network", "mentorship"},
-    "cms": {"core", "network", "mentorship", "investments"},
-    "devtools": {"core", "network", "mentorship", "investments", "cms", "config"},
+    "ledger": {"core", "network"},
+    "mentorship": {"core", "network", "ledger"},
+    "investments": {"core", "network", "ledger", "mentorship"},
+    "cms": {"core", "network", "ledger", "mentorship", "investments"},
+    "devtools": {"core", "network", "ledger", "mentorship", "investments", "cms", "config"},
 }
 FIRST_PARTY = set(LAYERS) | {"config", "tests"}
 

@@ -4,6 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import django_countries.fields
+import ledger.models
 import network.models
 from django.conf import settings
 from django.db import migrations, models
@@ -43,7 +44,7 @@ class Migration(migrations.Migration):
                 ('amount_usd', models.DecimalField(decimal_places=2, max_digits=14)),
                 ('markets', django_countries.fields.CountryField(blank=True, max_length=746, multiple=True, verbose_name='destination markets')),
                 ('note', models.TextField(blank=True, max_length=2000, verbose_name='note')),
-                ('evidence', models.FileField(blank=True, storage=network.models.private_storage, upload_to=network.models.export_evidence_upload_to, verbose_name='evidence (PDF, PNG or JPEG)')),
+                ('evidence', models.FileField(blank=True, storage=network.models.private_storage, upload_to=ledger.models.export_evidence_upload_to, verbose_name='evidence (PDF, PNG or JPEG)')),
                 ('evidence_content_type', models.CharField(blank=True, max_length=50)),
                 ('status', models.CharField(choices=[('submitted', 'Waiting for verification'), ('queried', 'Queried by the centre'), ('verified', 'Verified'), ('superseded', 'Replaced by a correction')], default='submitted', max_length=12)),
                 ('query_reason', models.CharField(blank=True, max_length=1000)),

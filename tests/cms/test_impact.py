@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from cms import selectors
 from investments.models import Interest, Pitch
+from ledger import services as ledger_services
+from ledger.models import ExportReport
 from mentorship.models import Booking
-from network import services
-from network.models import ExportReport, Membership, Organisation, Sector
+from network.models import Membership, Organisation, Sector
 from tests.investments.factories import IncubatorFactory
 from tests.mentorship.factories import BookingFactory, MentorFactory
 from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory
@@ -128,14 +129,14 @@ def test_a_verified_report_shows_on_the_cached_dashboard_at_once(client, data, d
     founder = ProfileFactory().user
     MembershipFactory(organisation=data["dukaan"], user=founder, role=Membership.Role.OWNER)
     assert "30,000" in client.get(reverse("cms:impact")).content.decode()  # now cached
-    report = services.export_report_submit(
+    report = ledger_services.export_report_submit(
         actor=founder, centre=data["karachi"], organisation=data["dukaan"],
         data={"year": 2026, "quarter": 1, "amount": Decimal(4000), "currency": "USD"},
     )  # fmt: skip
     assert "30,000" in client.get(reverse("cms:impact")).content.decode()  # unverified: unchanged
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.export_report_verify(actor=manager, report=report)
+        ledger_services.export_report_verify(actor=manager, report=report)
 
     page = client.get(reverse("cms:impact")).content.decode()
     assert "34,000" in page

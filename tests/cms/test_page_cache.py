@@ -10,8 +10,10 @@ from django.urls import path, reverse
 
 from cms.models import StoryIndexPage, StoryPage
 from core.pagecache import cache_for_visitors
+from ledger import services as ledger_services
+from ledger.models import ExportReport
 from network import services
-from network.models import ExportReport, Membership, Organisation
+from network.models import Membership, Organisation
 from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +94,7 @@ def test_a_verified_export_moves_the_cached_dashboard_at_once(client, django_cap
     startup = OrganisationFactory(slug="raqam")
     founder = ProfileFactory().user
     MembershipFactory(organisation=startup, user=founder, role=Membership.Role.OWNER)
-    report = services.export_report_submit(
+    report = ledger_services.export_report_submit(
         actor=founder, centre=centre, organisation=startup,
         data={"year": 2026, "quarter": 1, "amount": Decimal(4321), "currency": "USD"},
     )  # fmt: skip
@@ -100,7 +102,7 @@ def test_a_verified_export_moves_the_cached_dashboard_at_once(client, django_cap
     assert fetch(client, "/impact/")[0] == "hit"
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.export_report_verify(actor=manager, report=report)
+        ledger_services.export_report_verify(actor=manager, report=report)
 
     state, page = fetch(client, "/impact/")
     assert state == "miss"

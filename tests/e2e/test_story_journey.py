@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, expect
 
-from network.models import ExchangeRate, Membership, Organisation
+from ledger.models import ExchangeRate
+from network.models import Membership, Organisation
 from tests.network.factories import MembershipFactory, OrganisationFactory, ProfileFactory
 from tests.sessions import signed_in_page
 

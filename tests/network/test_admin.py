@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from ledger.models import ExchangeRate
 from network.audit import audit_record
-from network.models import AuditEntry, ExchangeRate, Introduction, Membership, Organisation, Sector, User
+from network.models import AuditEntry, Introduction, Membership, Organisation, Sector, User
 from tests.admin_forms import admin_form_data
 from tests.network.factories import IntroductionFactory, MembershipFactory, OrganisationFactory, ProfileFactory
 
@@ -304,18 +305,18 @@ def test_staff_change_an_introductions_status(admin_client_mfa, staff_superuser,
 
 
 def test_staff_record_an_exchange_rate_and_the_entry_keeps_the_rate(admin_client_mfa, staff_superuser):
-    data = admin_form_data(admin_client_mfa.get(reverse("admin:network_exchangerate_add")))
+    data = admin_form_data(admin_client_mfa.get(reverse("admin:ledger_exchangerate_add")))
     data.update(currency=["PKR"], year=["2027"], quarter=["1"], usd_per_unit=["0.00357"], source=["SBP"])
 
-    response = admin_client_mfa.post(reverse("admin:network_exchangerate_add"), data)
+    response = admin_client_mfa.post(reverse("admin:ledger_exchangerate_add"), data)
 
     rate = ExchangeRate.objects.get()
     assert response.status_code == 302
     assert entries() == [
         (
-            "network.exchange_rate.create",
+            "ledger.exchange_rate.create",
             staff_superuser.pk,
-            "network.exchangerate",
+            "ledger.exchangerate",
             str(rate.pk),
             {
                 "fields": ["currency", "quarter", "source", "usd_per_unit", "year"],

@@ -429,7 +429,8 @@ def incubator_queues(manager, *, n: int = 1) -> SimpleNamespace:
     """An incubator ``manager`` runs: ``n`` applications waiting in an open cohort (one decided), a running
     cohort with ``n`` admitted startups, each with a milestone whose evidence waits, one verified; ``n``
     export reports to verify; a pitch to endorse."""
-    from network.models import ExchangeRate
+    from ledger import services as ledger_services
+    from ledger.models import ExchangeRate
 
     incubator = IncubatorFactory(name="NIC Lahore", slug="nic-lahore")
     MembershipFactory(organisation=incubator, user=manager, role=Membership.Role.OWNER)
@@ -469,7 +470,7 @@ def incubator_queues(manager, *, n: int = 1) -> SimpleNamespace:
         currency="USD", year=2026, quarter=2, defaults={"usd_per_unit": Decimal(1), "source": "SBP"}
     )
     for i in range(n):
-        network_services.export_report_submit(
+        ledger_services.export_report_submit(
             actor=founders[i],
             centre=incubator,
             organisation=milestones[i].startup,
@@ -509,7 +510,7 @@ def test_an_incubator_manager_sees_what_to_decide_verify_and_the_cohort(client_f
         reverse("investments:enrolment-detail", args=[world.running.pk, world.milestones[0].startup.slug]),
         "Milestone: Startup 0, Users 0",
     ) in to_verify.links
-    assert (reverse("network:centre-exports", args=["nic-lahore"]), "1 export report for NIC Lahore") in (
+    assert (reverse("ledger:centre-exports", args=["nic-lahore"]), "1 export report for NIC Lahore") in (
         to_verify.links
     )
     glance = shown["cohorts-at-a-glance"]

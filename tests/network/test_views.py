@@ -167,20 +167,27 @@ SIGNED_IN_ONLY = [
     ("post", "network:notification-read-all", lambda w: [], {}),
     ("post", "network:notification-read", lambda w: [w.notification.pk], {}),
     # The export ledger (its own ladder, with reports, is in test_exports.py).
-    ("get", "network:export-list", lambda w: [], None),
-    ("post", "network:export-list", lambda w: [], {"reporter": "self", "amount": "1"}),
-    ("get", "network:export-detail", lambda w: [999999], None),
-    ("post", "network:export-detail", lambda w: [999999], {"kind": "verify"}),
-    ("get", "network:export-evidence", lambda w: [999999], None),
-    ("get", "network:centre-exports", lambda w: [w.organisation.slug], None),
+    ("get", "ledger:export-list", lambda w: [], None),
+    ("post", "ledger:export-list", lambda w: [], {"reporter": "self", "amount": "1"}),
+    ("get", "ledger:export-detail", lambda w: [999999], None),
+    ("post", "ledger:export-detail", lambda w: [999999], {"kind": "verify"}),
+    ("get", "ledger:export-evidence", lambda w: [999999], None),
+    ("get", "ledger:centre-exports", lambda w: [w.organisation.slug], None),
 ]
 
 PUBLIC = ["network:member-detail", "network:member-photo", "network:organisation-detail"]
 
 
-def test_the_ladder_covers_every_url_of_the_network_app():
+def test_the_ladder_covers_every_url_of_the_network_and_ledger_apps():
     # given
-    names = {f"network:{pattern.name}" for pattern in urls.urlpatterns if isinstance(pattern, URLPattern)}
+    from ledger import urls as ledger_urls
+
+    names = {
+        f"{module.app_name}:{pattern.name}"
+        for module in (urls, ledger_urls)
+        for pattern in module.urlpatterns
+        if isinstance(pattern, URLPattern)
+    }
 
     # then
     assert {name for _method, name, _args, _data in SIGNED_IN_ONLY} | set(PUBLIC) == names

@@ -146,9 +146,10 @@ class Command(BaseCommand):
             incubators = self._incubators(accounts["incubator"])
             startups = self._startups(25, accounts["founder"], incubators)
             self._introductions(accounts, mentors)
-            self._exports(accounts, startups, incubators)
-            # Apps above network add their own demo data (mentorship, investments,
-            # cms) through a ``demo.seed(command, accounts)`` function, found by
+            # The apps below read the organisations made here (ledger.demo: export reports).
+            self.startups, self.incubators = startups, incubators
+            # Apps above network add their own demo data (ledger, mentorship,
+            # investments, cms) through a ``demo.seed(command, accounts)`` function, found by
             # name so that network never imports them.
             for config in apps.get_app_configs():
                 if config.name != "network" and module_has_submodule(config.module, "demo"):
@@ -388,48 +389,6 @@ class Command(BaseCommand):
                 self.founders.append(founder)
             startups.append(organisation)
         return startups
-
-    def _exports(self, accounts: dict, startups: list, incubators: list) -> None:
-        """Exchange rates for the last quarters and a few quarters of export reports, mostly verified."""
-        from decimal import Decimal
-
-        from network.models import ExchangeRate, ExportReport
-
-        if ExportReport.objects.exists():
-            return
-        today = timezone.localdate()
-        quarters = []
-        year, quarter = today.year, (today.month - 1) // 3 + 1
-        for _ in range(5):
-            quarter -= 1
-            if quarter == 0:
-                year, quarter = year - 1, 4
-            quarters.append((year, quarter))
-        quarters.reverse()
-        rates = {"PKR": "0.0035714", "GBP": "1.27", "EUR": "1.09", "AED": "0.2723", "CAD": "0.73", "AUD": "0.66"}
-        for year, quarter in quarters:
-            for currency, rate in rates.items():
-                ExchangeRate.objects.get_or_create(
-                    currency=currency, year=year, quarter=quarter,
-                    defaults={"usd_per_unit": Decimal(rate), "source": "Demo rate"},
-                )  # fmt: skip
-        manager = accounts["incubator"]
-        markets = [["US", "GB"], ["AE", "SA"], ["US", "CA"], ["DE", "NL"], ["AU", "US"]]
-        for n, startup in enumerate(startups[:10]):
-            centre = incubators[n % len(incubators)]
-            owner = User.objects.filter(memberships__organisation=startup, memberships__role="owner").first()
-            for q, (year, quarter) in enumerate(quarters):
-                usd = Decimal(4000 + n * 1500) * (1 + Decimal(q) / 5)
-                latest = q == len(quarters) - 1
-                ExportReport.objects.create(
-                    organisation=startup, centre=centre, year=year, quarter=quarter, amount=usd.quantize(Decimal(1)),
-                    currency="USD", usd_rate=1, amount_usd=usd.quantize(Decimal(1)), markets=markets[n % 5],
-                    note="Invoices to overseas clients.", submitted_by=owner,
-                    status=ExportReport.Status.SUBMITTED if latest and n < 3 else ExportReport.Status.VERIFIED,
-                    verified_by=None if latest and n < 3 else manager,
-                    verified_at=None if latest and n < 3 else timezone.now(),
-                )  # fmt: skip
-        self.stdout.write(f"Exports: {ExportReport.objects.count()} quarterly reports, most verified.")
 
     def _introductions(self, accounts: dict[str, User], mentors: list[User]) -> None:
         if Introduction.objects.filter(requester=accounts["founder"]).exists():

@@ -1,4 +1,4 @@
-"""Signals the network app sends for apps above it (they connect in ``AppConfig.ready``).
+"""Signals the ledger sends for apps above it (they connect in ``AppConfig.ready``).
 
 Business events, not model saves: sent after the transaction commits.
 """

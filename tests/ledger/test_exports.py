@@ -14,8 +14,9 @@ from django.urls import URLPattern, reverse
 from PIL import Image
 from pypdf import PdfReader
 
-from network import services, urls
-from network.models import AuditEntry, ExchangeRate, ExportReport, Membership, Notification, Organisation
+from ledger import services, urls
+from ledger.models import ExchangeRate, ExportReport
+from network.models import AuditEntry, Membership, Notification, Organisation
 from tests.network.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -83,7 +84,7 @@ def test_a_report_in_rupees_is_converted_at_the_recorded_rate(ledger):
     assert (filed.currency, filed.usd_rate, filed.amount_usd) == ("PKR", Decimal("0.00357143"), Decimal("10000.00"))
     assert sorted(c.code for c in filed.markets) == ["GB", "US"]
     assert filed.status == ExportReport.Status.SUBMITTED
-    assert events() == ["network.export_report.create"]
+    assert events() == ["ledger.export_report.create"]
     assert list(Notification.objects.values_list("recipient", flat=True)) == [ledger.manager.pk]
 
 
@@ -139,10 +140,10 @@ def test_editable_until_verified_and_a_query_sends_it_back(ledger):
     filed.refresh_from_db()
     assert (filed.status, filed.amount, filed.verified_by) == ("verified", Decimal(12000), ledger.manager)
     assert events() == [
-        "network.export_report.create",
-        "network.export_report.query",
-        "network.export_report.update",
-        "network.export_report.verify",
+        "ledger.export_report.create",
+        "ledger.export_report.query",
+        "ledger.export_report.update",
+        "ledger.export_report.verify",
     ]
 
 
@@ -216,8 +217,8 @@ def test_the_ladder_on_a_report_and_its_evidence(client, client_for, ledger):
         data={"year": 2026, "quarter": 2, "amount": Decimal(10000), "currency": "USD"},
         evidence=SimpleUploadedFile("statement.pdf", PDF, content_type="application/pdf"),
     )  # fmt: skip
-    pages = [reverse("network:export-detail", args=[filed.pk]), reverse("network:export-evidence", args=[filed.pk])]
-    queue = reverse("network:centre-exports", args=[ledger.centre.slug])
+    pages = [reverse("ledger:export-detail", args=[filed.pk]), reverse("ledger:export-evidence", args=[filed.pk])]
+    queue = reverse("ledger:centre-exports", args=[ledger.centre.slug])
 
     for path in [*pages, queue]:
         assert client.get(path).status_code == 302
@@ -234,7 +235,7 @@ def test_the_ladder_on_a_report_and_its_evidence(client, client_for, ledger):
 def test_outsiders_posting_change_nothing(client_for, ledger):
     filed = report(ledger)
     before = (list(ExportReport.objects.values_list("status", "amount")), events())
-    path = reverse("network:export-detail", args=[filed.pk])
+    path = reverse("ledger:export-detail", args=[filed.pk])
 
     for outsider, expected in ((ledger.other_manager, 404), (ledger.centre_member, 302), (ledger.teammate, 403)):
         for data in ({"kind": "verify"}, {"kind": "update", "amount": "1", "currency": "USD"}):
@@ -246,7 +247,7 @@ def test_outsiders_posting_change_nothing(client_for, ledger):
 
 def test_a_founder_reports_and_the_centre_verifies_through_the_pages(client_for, ledger):
     response = client_for(ledger.founder).post(
-        reverse("network:export-list"),
+        reverse("ledger:export-list"),
         {"reporter": str(ledger.startup.pk), "centre": ledger.centre.pk, "year": "2026", "quarter": "2",
          "amount": "2800000", "currency": "PKR", "markets": ["AE", "US"], "note": "Upwork and direct clients."},
     )  # fmt: skip

@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.ratelimits import limited
-from network import services
+from ledger import services
+from ledger.forms import ExportQueryForm, ExportReportForm
+from ledger.models import ExportReport
+from ledger.permissions import access_export_report, can_verify_exports
 from network.audit import client_ip
-from network.forms import ExportQueryForm, ExportReportForm, add_validation_errors
-from network.models import ExportReport, Membership, Organisation
-from network.permissions import access_export_report, acts_as_staff, can_verify_exports
+from network.forms import add_validation_errors
+from network.models import Membership, Organisation
+from network.permissions import acts_as_staff
 
 
 def _my_startups(user):
@@ -59,7 +62,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "network/export_list.html",
+        "ledger/export_list.html",
         {"form": form, "page": Paginator(reports, 40).get_page(request.GET.get("page"))},
     )
 
@@ -121,7 +124,7 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "network/export_detail.html",
+        "ledger/export_detail.html",
         {
             "report": report,
             "role": role,
@@ -167,7 +170,7 @@ def centre_exports(request: HttpRequest, slug: str) -> HttpResponse:
         reports = reports.filter(status=status)
     return render(
         request,
-        "network/centre_exports.html",
+        "ledger/centre_exports.html",
         {
             "centre": centre,
             "status": status,

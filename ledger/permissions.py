@@ -1,0 +1,43 @@
+"""Who may report, see and verify export reports: used by the pages (to show a form or a button)
+and by the services (to refuse)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from ledger.models import ExportReport
+from network.models import Membership, Organisation
+from network.permissions import acts_as_staff, can_manage_organisation, is_member
+
+
+def can_report_exports_for(user, organisation: Organisation) -> bool:
+    """A startup's owners and admins report its exports (a freelancer reports their own)."""
+    return (
+        is_member(user)
+        and organisation.kind == Organisation.Kind.STARTUP
+        and Membership.objects.filter(
+            organisation=organisation, user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
+        ).exists()
+    )
+
+
+def can_verify_exports(user, centre: Organisation) -> bool:
+    """The centre's owners and admins verify or query the reports filed with it."""
+    return centre.is_incubator_like and can_manage_organisation(user, centre)
+
+
+def access_export_report(user, pk: int):
+    """A report and the viewer's role in it: "reporter" (the startup's members or the freelancer), "centre"
+    (the verifying centre's members) or "staff". Unverified figures are nobody else's business: 404."""
+    report = ExportReport.objects.select_related("organisation", "person__profile", "centre").filter(pk=pk).first()
+    if report is None or not is_member(user):
+        raise Http404
+    if report.person_id == user.pk or (
+        report.organisation_id and Membership.objects.filter(organisation_id=report.organisation_id, user=user).exists()
+    ):
+        return report, "reporter"
+    if Membership.objects.filter(organisation_id=report.centre_id, user=user).exists():
+        return report, "centre"
+    if acts_as_staff(user):
+        return report, "staff"
+    raise Http404
