@@ -19,6 +19,15 @@ def content_types_follow(apps, schema_editor):
             ContentType.objects.filter(app_label="network", model=model).update(app_label="ledger")
 
 
+def content_types_go_back(apps, schema_editor):
+    """Going back, the content types (and the permissions and admin history on them) return to
+    network, so nothing is left pointing at an app that no longer has the models."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    for model in ("exchangerate", "exportreport"):
+        if not ContentType.objects.filter(app_label="network", model=model).exists():
+            ContentType.objects.filter(app_label="ledger", model=model).update(app_label="network")
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -85,5 +94,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(content_types_follow, migrations.RunPython.noop),
+        migrations.RunPython(content_types_follow, content_types_go_back),
     ]

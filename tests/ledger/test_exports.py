@@ -264,3 +264,25 @@ def test_a_founder_reports_and_the_centre_verifies_through_the_pages(client_for,
 def test_export_urls_are_in_the_ladder():
     names = {p.name for p in urls.urlpatterns if isinstance(p, URLPattern) and "export" in p.name}
     assert names == {"export-list", "export-detail", "export-evidence", "centre-exports"}
+
+
+def test_a_freelancers_own_reports_are_in_their_data_download_and_a_startups_are_not(ledger):
+    from network.selectors import personal_data_export
+
+    # given: a report the freelancer filed for themself, and one the founder filed for the startup
+    services.export_report_submit(
+        actor=ledger.freelancer,
+        centre=ledger.centre,
+        data={"year": 2026, "quarter": 2, "amount": Decimal(2500), "currency": "USD", "markets": ["AE"]},
+    )
+    report(ledger)
+
+    # when
+    mine = personal_data_export(user=ledger.freelancer)["export_reports"]
+    founders = personal_data_export(user=ledger.founder)["export_reports"]
+
+    # then: the ledger's section (registered by LedgerConfig.ready) holds the freelancer's own only
+    assert [(r["period"], r["amount"], r["markets"], r["centre"], r["status"]) for r in mine] == [
+        ("2026 Q2", "2500.00", ["AE"], "NIC Lahore", "submitted")
+    ]
+    assert founders == []

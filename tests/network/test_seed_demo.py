@@ -265,3 +265,16 @@ def test_a_larger_run_adds_only_what_the_new_members_bring(seed):
         "authenticators": 2,
         "terms accepted": 2,
     }
+
+
+def test_the_demo_has_export_reports_from_the_ledgers_own_seed(seed):
+    from ledger.models import ExchangeRate, ExportReport
+
+    # when
+    output = seed(0)
+
+    # then: ledger.demo ran, found by seed_demo like every app's demo module
+    assert "Exports: 50 quarterly reports, most verified." in output
+    assert ExportReport.objects.count() == 50
+    assert ExportReport.objects.filter(status=ExportReport.Status.VERIFIED).count() == 47
+    assert ExchangeRate.objects.count() == 30
