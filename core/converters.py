@@ -13,6 +13,7 @@ Both are registered by ``CoreConfig.ready()``, before any URL configuration is r
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from django.urls import register_converter
@@ -21,6 +22,15 @@ ID_MAX = 2**63 - 1
 SLOT_FORMAT = "%Y%m%dT%H%MZ"
 SLOT_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 SLOT_LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # exclusive
+
+
+def parse_id(value: str | None) -> int | None:
+    """A database id typed into a form or a query string, or None: the same rule as the ``id`` path
+    converter. (``str.isdigit`` lets "²" through, which ``int`` then refuses with ValueError.)"""
+    if not value or not re.fullmatch(IdConverter.regex, value):
+        return None
+    number = int(value)
+    return number if number <= ID_MAX else None
 
 
 class IdConverter:

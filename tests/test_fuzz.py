@@ -6,8 +6,9 @@ founder, a mentor with sessions, an incubator with a cohort, a live deal, a stor
 at a time, hostile ones: a NUL byte, bytes that are not UTF-8, ids past 64 bits, slot tokens in
 years 1 and 9999. At the real address, the query string and a form get the same treatment: the
 field names are the ones the page's own HTML shows, plus a list of names the site's views read by
-hand; the values are 20-digit and negative 20-digit integers, dates in years 1 and 9999, NUL
-bytes, bytes that are not UTF-8, an encoded lone surrogate and a JSON body with ``\\u0000``.
+hand; the values are 20-digit and negative 20-digit integers, a superscript digit, dates in years
+1 and 9999 and on 30 February, NUL bytes, bytes that are not UTF-8, an encoded lone surrogate and a
+JSON body with ``\\u0000``.
 
 The people: a visitor; a member (a founder who books sessions, asks for introductions and owns a
 startup); a mentor (who is also the incubator's manager and an approved investor, so the deal room
@@ -95,10 +96,12 @@ KNOWN_NAMES = [
     "milestone_id", "tranche_id", "assignment_id", "year", "quarter", "amount", "date", "start", "next", "user",
     "startup", "incubator", "centre", "rating", "agenda", "reason", "role", "email",
 ]  # fmt: skip
-# Two requests a form (and two a query string): in the first, every other field gets a 20-digit
+# Three requests a form (and three a query string): in the first, every other field gets a 20-digit
 # integer and the rest a date in year 9999; in the second, year 1 and a negative 20-digit integer.
 # So each field meets an integer extreme and a date extreme, in half the requests of one per value.
-VALUE_MIXES = [(HUGE, "9999-12-31"), ("0001-01-01", f"-{HUGE}")]
+# In the third, a digit ``int`` refuses (``"²".isdigit()`` is true) and a day no month has.
+SUPERSCRIPT_TWO = "\u00b2"
+VALUE_MIXES = [(HUGE, "9999-12-31"), ("0001-01-01", f"-{HUGE}"), (SUPERSCRIPT_TWO, "2026-02-30")]
 CHEAP_BODIES = {  # refused before any view (and before sessions): as one person per address
     "nul": ("application/x-www-form-urlencoded", "text=%00&q=a%00b"),
     "not utf-8": ("application/x-www-form-urlencoded", "text=%ff"),

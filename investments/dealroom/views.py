@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.converters import parse_id
 from core.keyset import query_without_position
 from core.pagecache import cached_form, cached_fragment
 from core.ratelimits import limited
@@ -253,9 +254,9 @@ def deck_viewer(request: HttpRequest, pk: int) -> HttpResponse:
         return _deck_unavailable(request, pitch, state, status=200)
     pages = state.pages
     raw = request.GET.get("page", "")
-    if raw and not raw.isdigit():
+    page = parse_id(raw) if raw else 1
+    if page is None:
         raise Http404
-    page = int(raw) if raw else 1
     if not 1 <= page <= pages:
         raise Http404
     if not decks.slides_ready(pitch):

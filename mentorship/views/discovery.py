@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.converters import parse_id
 from core.keyset import keyset_page, query_without_position
 from core.pagecache import cache_for_visitors, cached_form, cached_fragment
 from core.ratelimits import limited, searching
@@ -89,9 +90,7 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         week = 0
     reschedule = None
     if request.GET.get("reschedule") and request.user.is_authenticated:
-        reschedule = access_booking(
-            request.user, int(request.GET["reschedule"]) if request.GET["reschedule"].isdigit() else 0
-        )
+        reschedule = access_booking(request.user, parse_id(request.GET["reschedule"]) or 0)
         chosen = reschedule.session_type
         refusal = reschedule_refusal(reschedule, timezone.now())
         if refusal is not None:

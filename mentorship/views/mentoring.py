@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.converters import parse_id
 from mentorship import selectors, services
 from mentorship.forms import (
     AvailabilityRuleForm,
@@ -133,13 +134,13 @@ def mentor_availability(request: HttpRequest) -> HttpResponse:
                     services.blocked_date_add(mentor=mentor, **form.cleaned_data)
             elif kind in {"delete-rule", "delete-extra", "delete-blocked"}:
                 form = None
-                item = request.POST.get("id", "")
-                if not item.isdigit():
+                item = parse_id(request.POST.get("id"))
+                if item is None:
                     raise ValidationError(_("Choose what to remove."))
                 {
-                    "delete-rule": lambda: services.availability_rule_delete(mentor=mentor, rule_id=int(item)),
-                    "delete-extra": lambda: services.extra_hours_delete(mentor=mentor, extra_id=int(item)),
-                    "delete-blocked": lambda: services.blocked_date_delete(mentor=mentor, blocked_id=int(item)),
+                    "delete-rule": lambda: services.availability_rule_delete(mentor=mentor, rule_id=item),
+                    "delete-extra": lambda: services.extra_hours_delete(mentor=mentor, extra_id=item),
+                    "delete-blocked": lambda: services.blocked_date_delete(mentor=mentor, blocked_id=item),
                 }[kind]()
             else:
                 raise ValidationError(_("Unknown action."))

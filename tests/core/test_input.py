@@ -22,6 +22,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.converters import parse_id
 from mentorship.models import Booking, RoomMessage
 from network.models import Profile, Sector
 from tests.mentorship.factories import BookingFactory, SessionTypeFactory
@@ -239,3 +240,26 @@ def test_a_keyset_cursor_with_a_nul_byte_or_a_huge_id_gives_the_first_page(clien
 def test_a_post_to_a_story_is_not_allowed_and_to_no_page_not_found(client):
     assert client.post("/stories/").status_code == 405
     assert client.post("/no-such-page/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("7", 7),
+        ("9223372036854775807", 2**63 - 1),
+        ("9223372036854775808", None),  # past 64 bits
+        ("\u00b2", None),  # a digit to str.isdigit, not to int
+        ("\u0661\u0662", None),  # Arabic-Indic digits: int() reads 12, but no address or form writes them
+        ("-3", None),
+        (" 3", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_an_id_typed_into_a_form_is_read_as_the_id_path_converter_reads_it(value, expected):
+    # when
+    parsed = parse_id(value)
+
+    # then
+    assert parsed == expected
+
