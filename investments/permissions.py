@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from investments.models import Application, Cohort
+from investments.models import Application, Cohort, Evidence, Pitch
 from network.models import Membership, Organisation
 from network.permissions import acts_as_staff, is_member
 
@@ -38,6 +38,14 @@ def can_apply_for(user, startup: Organisation) -> bool:
     )
 
 
+def access_startup_to_pitch(user, slug: str) -> Organisation:
+    """A startup for its owners and admins, who pitch for it; 404 for anyone else."""
+    startup = Organisation.objects.filter(slug=slug, kind=Organisation.Kind.STARTUP).first()
+    if startup is None or not can_apply_for(user, startup):
+        raise Http404
+    return startup
+
+
 def access_incubator(user, slug: str) -> Organisation:
     """The incubator for its staff; 404 for anyone else (its dashboard is not public)."""
     incubator = Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first()
@@ -62,6 +70,19 @@ def can_view_cohort(user, cohort: Cohort) -> bool:
     return cohort.status != Cohort.Status.DRAFT or is_incubator_staff(user, cohort.incubator)
 
 
+def access_cohort(user, pk: int) -> Cohort:
+    """A cohort ``user`` may see (``can_view_cohort``); 404 otherwise, so a draft's existence stays private."""
+    cohort = Cohort.objects.select_related("incubator").filter(pk=pk).first()
+    if cohort is None or not can_view_cohort(user, cohort):
+        raise Http404
+    return cohort
+
+
+def is_cohort_reviewer(user, cohort: Cohort) -> bool:
+    """Named by the incubator to score this cohort's applications."""
+    return is_member(user) and cohort.reviewers.filter(pk=user.pk).exists()
+
+
 def application_role(user, application: Application) -> str | None:
     """How ``user`` relates to an application: "staff", "reviewer", "startup", or None."""
     if not is_member(user):
@@ -69,7 +90,7 @@ def application_role(user, application: Application) -> str | None:
     cohort = application.cohort
     if is_incubator_staff(user, cohort.incubator):
         return "staff"
-    if cohort.reviewers.filter(pk=user.pk).exists():
+    if is_cohort_reviewer(user, cohort):
         return "reviewer"
     if Membership.objects.filter(organisation_id=application.startup_id, user=user).exists():
         return "startup"
@@ -110,8 +131,72 @@ def access_enrolment(user, cohort_pk: int, slug: str) -> tuple[Cohort, Organisat
     raise Http404
 
 
-def can_edit_pitch(user, pitch) -> bool:
-    return can_apply_for(user, pitch.startup)
+def access_evidence(user, pk: int) -> Evidence:
+    """A milestone's evidence file for the startup's members and the incubator's staff; 404 for anyone
+    without a place in the enrolment, 403 for its mentors (contracts and bank statements stay between the
+    startup and its incubator)."""
+    evidence = Evidence.objects.select_related("milestone__cohort", "milestone__startup").filter(pk=pk).first()
+    if evidence is None or not evidence.file:
+        raise Http404
+    _cohort, _startup, role = access_enrolment(user, evidence.milestone.cohort_id, evidence.milestone.startup.slug)
+    if role == "mentor":
+        raise PermissionDenied
+    return evidence
+
+
+# --- Pitches ---------------------------------------------------------------------------
+
+# Each move of a pitch: the states it may start from, where it goes, and which side may make it.
+PITCH_ACTIONS = {
+    "submit": ({Pitch.Status.DRAFT, Pitch.Status.RETURNED}, Pitch.Status.SUBMITTED, "startup"),
+    "endorse": ({Pitch.Status.SUBMITTED}, Pitch.Status.ENDORSED, "incubator"),
+    "return": ({Pitch.Status.SUBMITTED}, Pitch.Status.RETURNED, "incubator"),
+    "ready": ({Pitch.Status.ENDORSED}, Pitch.Status.READY, "incubator"),
+    "close": ({Pitch.Status.READY}, Pitch.Status.CLOSED, "either"),
+    "withdraw": (
+        {Pitch.Status.DRAFT, Pitch.Status.SUBMITTED, Pitch.Status.RETURNED, Pitch.Status.ENDORSED, Pitch.Status.READY},
+        Pitch.Status.WITHDRAWN,
+        "startup",
+    ),
+}
+
+# The states in which the startup may still change its pitch.
+PITCH_EDITABLE = {Pitch.Status.DRAFT, Pitch.Status.RETURNED, Pitch.Status.READY}
+
+
+def pitch_sides(user, pitch) -> set[str]:
+    """Which side of a pitch ``user`` acts for: "startup" (its owners and admins), "incubator" (the
+    incubator's managers), both, or neither."""
+    sides = set()
+    if can_apply_for(user, pitch.startup):
+        sides.add("startup")
+    if can_manage_incubator(user, pitch.incubator):
+        sides.add("incubator")
+    return sides
+
+
+def may_move_pitch(sides: set[str], action: str) -> bool:
+    """Whether a member acting for ``sides`` (``pitch_sides``) may make ``action``, whatever the state."""
+    who = PITCH_ACTIONS[action][2]
+    return bool(sides) if who == "either" else who in sides
+
+
+def pitch_actions_for(user, pitch, *, sides: set[str] | None = None) -> list[str]:
+    """The moves ``user`` may make on the pitch now: shown as buttons, and the only ones
+    ``services.pitch_transition`` accepts. (``sides``: ``pitch_sides(user, pitch)``, if already known.)"""
+    sides = pitch_sides(user, pitch) if sides is None else sides
+    return [
+        action
+        for action, (allowed_from, _target, _who) in PITCH_ACTIONS.items()
+        if pitch.status in allowed_from and may_move_pitch(sides, action)
+    ]
+
+
+def can_edit_pitch(user, pitch, *, sides: set[str] | None = None) -> bool:
+    """The startup's owners and admins, while the pitch is still theirs to change (``PITCH_EDITABLE``)."""
+    if pitch.status not in PITCH_EDITABLE:
+        return False
+    return "startup" in sides if sides is not None else can_apply_for(user, pitch.startup)
 
 
 def access_pitch(user, pk: int):
@@ -119,8 +204,6 @@ def access_pitch(user, pk: int):
 
     (Investors reach pitches through the deal room, with its own checks.)
     """
-    from investments.models import Pitch
-
     pitch = Pitch.objects.select_related("startup", "incubator", "sector").filter(pk=pk).first()
     if pitch is None or not is_member(user):
         raise Http404

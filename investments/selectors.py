@@ -18,7 +18,7 @@ from investments.models import (
     Tranche,
     programme_today,
 )
-from network.models import Organisation
+from network.models import Organisation, Sector
 
 
 def incubator_list_managed_by(*, user) -> QuerySet[Organisation]:
@@ -33,6 +33,96 @@ def incubator_list_managed_by(*, user) -> QuerySet[Organisation]:
         .only("name", "slug")
         .order_by("name")
     )
+
+
+def startup_list_managed_by(*, user) -> QuerySet[Organisation]:
+    """The startups ``user`` may apply and pitch for as owner or admin (``can_apply_for``'s rule)."""
+    from investments.permissions import MANAGER_ROLES
+
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.STARTUP, memberships__user=user, memberships__role__in=MANAGER_ROLES
+    ).order_by("name")
+
+
+def incubator_get(*, slug: str) -> Organisation | None:
+    """An incubator, centre of excellence or tech park by its address; None for a startup or no one."""
+    return Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first() if slug else None
+
+
+def sector_list() -> QuerySet[Sector]:
+    return Sector.objects.order_by("name")
+
+
+def pitch_list_for_incubator(*, incubator: Organisation, limit: int = 50) -> QuerySet[Pitch]:
+    """The pitches that reached the incubator (submitted or further, not drafts or withdrawn ones)."""
+    return (
+        Pitch.objects.filter(incubator=incubator)
+        .exclude(status__in=[Pitch.Status.DRAFT, Pitch.Status.WITHDRAWN])
+        .select_related("startup")[:limit]
+    )
+
+
+def application_list_for_member(*, cohort: Cohort, user) -> QuerySet[Application]:
+    """The applications to ``cohort`` of the startups ``user`` belongs to."""
+    return Application.objects.filter(cohort=cohort, startup__memberships__user=user).select_related("startup")
+
+
+def admitted_startup_list(*, cohort: Cohort) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        applications__cohort=cohort, applications__status=Application.Status.ADMITTED
+    ).order_by("name")
+
+
+def mentor_assignment_list(*, cohort: Cohort, startup: Organisation | None = None) -> QuerySet[MentorAssignment]:
+    """The mentors assigned in a cohort; for one startup, only those whose accounts are active."""
+    assignments = MentorAssignment.objects.filter(cohort=cohort)
+    if startup is not None:
+        assignments = assignments.filter(startup=startup, mentor__user__is_active=True)
+    return assignments.select_related("startup", "mentor__user__profile")
+
+
+def mentor_assignment_get(*, cohort: Cohort, pk: int) -> MentorAssignment | None:
+    return MentorAssignment.objects.filter(cohort=cohort, pk=pk).first()
+
+
+def review_list_for_application(*, application: Application) -> list[Review]:
+    return list(
+        Review.objects.filter(application=application)
+        .select_related("reviewer__profile")
+        .prefetch_related("scores__criterion")
+    )
+
+
+def milestone_list_for_enrolment(*, cohort: Cohort, startup: Organisation) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(cohort=cohort, startup=startup)
+
+
+def milestone_get(*, cohort: Cohort, startup: Organisation, pk: int) -> Milestone | None:
+    return (
+        milestone_list_for_enrolment(cohort=cohort, startup=startup)
+        .filter(pk=pk)
+        .select_related("cohort", "startup")
+        .first()
+    )
+
+
+def tranche_list_for_enrolment(*, cohort: Cohort, startup: Organisation) -> QuerySet[Tranche]:
+    return Tranche.objects.filter(cohort=cohort, startup=startup).select_related("milestone", "released_by")
+
+
+def tranche_get(*, cohort: Cohort, startup: Organisation, pk: int) -> Tranche | None:
+    return Tranche.objects.filter(cohort=cohort, startup=startup, pk=pk).first()
+
+
+def pitch_list_for_enrolment(*, cohort: Cohort, startup: Organisation) -> QuerySet[Pitch]:
+    return Pitch.objects.filter(startup=startup, incubator=cohort.incubator)
+
+
+def pitch_incubator_list(*, startup: Organisation) -> QuerySet[Organisation]:
+    """The incubators that admitted the startup to a cohort: the only ones it may pitch through."""
+    return Organisation.objects.filter(
+        cohorts__applications__startup=startup, cohorts__applications__status=Application.Status.ADMITTED
+    ).distinct()
 
 
 def cohort_list_for_incubator(*, incubator: Organisation) -> QuerySet[Cohort]:

@@ -27,7 +27,16 @@ from investments.models import (
     RubricCriterion,
     Tranche,
 )
-from investments.permissions import can_apply_for, can_manage_incubator, is_admitted
+from investments.permissions import (
+    PITCH_ACTIONS,
+    PITCH_EDITABLE,
+    can_apply_for,
+    can_manage_incubator,
+    is_admitted,
+    is_cohort_reviewer,
+    may_move_pitch,
+    pitch_sides,
+)
 from investments.signals import milestone_verified, pitch_closed
 from investments.uploads import evidence_file_clean, validate_deck
 from network.audit import audit_record
@@ -232,7 +241,7 @@ def application_submit(
 def review_submit(*, reviewer: User, application: Application, scores: dict[int, int], comment: str = "") -> Review:
     """A cohort reviewer scores every rubric criterion 1–5, once."""
     cohort = application.cohort
-    if not cohort.reviewers.filter(pk=reviewer.pk).exists():
+    if not is_cohort_reviewer(reviewer, cohort):
         raise PermissionDenied
     if application.status != Application.Status.SUBMITTED:
         raise ValidationError(_("This application has been decided; reviews are closed."))
@@ -562,7 +571,6 @@ PITCH_FIELDS = {
     "one_liner", "problem", "solution", "market", "traction", "team", "ask_amount", "currency", "instrument",
     "valuation_cap", "pre_money", "minimum_ticket", "use_of_funds", "sector", "stage", "video_url", "allow_download",
 }  # fmt: skip
-EDITABLE = {Pitch.Status.DRAFT, Pitch.Status.RETURNED, Pitch.Status.READY}
 
 
 def _pitch_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -599,7 +607,7 @@ def pitch_update(*, actor: User, pitch: Pitch, data: dict[str, Any], deck=None, 
     pitch = Pitch.objects.select_for_update().get(pk=pitch.pk)
     if not can_apply_for(actor, pitch.startup):
         raise PermissionDenied
-    if pitch.status not in EDITABLE:
+    if pitch.status not in PITCH_EDITABLE:
         raise ValidationError(
             _("A pitch cannot be edited while it is %(status)s.") % {"status": pitch.get_status_display().lower()}
         )
@@ -659,20 +667,6 @@ def _incubator_managers(pitch: Pitch):
 
 
 # action: (allowed from, to, who may: "startup" or "incubator")
-PITCH_ACTIONS = {
-    "submit": ({Pitch.Status.DRAFT, Pitch.Status.RETURNED}, Pitch.Status.SUBMITTED, "startup"),
-    "endorse": ({Pitch.Status.SUBMITTED}, Pitch.Status.ENDORSED, "incubator"),
-    "return": ({Pitch.Status.SUBMITTED}, Pitch.Status.RETURNED, "incubator"),
-    "ready": ({Pitch.Status.ENDORSED}, Pitch.Status.READY, "incubator"),
-    "close": ({Pitch.Status.READY}, Pitch.Status.CLOSED, "either"),
-    "withdraw": (
-        {Pitch.Status.DRAFT, Pitch.Status.SUBMITTED, Pitch.Status.RETURNED, Pitch.Status.ENDORSED, Pitch.Status.READY},
-        Pitch.Status.WITHDRAWN,
-        "startup",
-    ),
-}
-
-
 # What the other side is told after each move of a pitch.
 PITCH_NOTICES = {
     "submit": gettext_lazy("%(startup)s submitted its pitch to %(incubator)s for review."),
@@ -688,46 +682,15 @@ PITCH_NOTICES = {
 def pitch_transition(
     *, actor: User, pitch: Pitch, action: str, comment: str = "", ip_address: str | None = None
 ) -> Pitch:
-    """Move a pitch through its workflow; every refused move says why, and nothing changes."""
+    """Move a pitch through its workflow (``permissions.PITCH_ACTIONS``); every refused move says why, and
+    nothing changes."""
     if action not in PITCH_ACTIONS:
         raise ValidationError(_("Unknown action."))
-    allowed_from, target, who = PITCH_ACTIONS[action]
     pitch = Pitch.objects.select_for_update(of=("self",)).select_related("startup", "incubator").get(pk=pitch.pk)
-    startup_side = can_apply_for(actor, pitch.startup)
-    incubator_side = can_manage_incubator(actor, pitch.incubator)
-    if not {"startup": startup_side, "incubator": incubator_side, "either": startup_side or incubator_side}[who]:
-        raise PermissionDenied
-    if pitch.status not in allowed_from:
-        raise ValidationError(
-            _("A pitch that is %(status)s cannot be moved this way.") % {"status": pitch.get_status_display().lower()}
-        )
     comment = (comment or "").strip()
-    if action == "submit":
-        missing = [
-            label
-            for field, label in (("problem", _("problem")), ("solution", _("solution")))
-            if not getattr(pitch, field)
-        ]
-        if not pitch.deck:
-            missing.append(_("deck"))
-        if pitch.instrument == Pitch.Instrument.EQUITY and pitch.pre_money is None:
-            missing.append(_("pre-money valuation"))
-        if missing:
-            raise ValidationError(
-                _("Complete the pitch before submitting it: %(missing)s.") % {"missing": ", ".join(missing)}
-            )
-    if action == "return" and not comment:
-        raise ValidationError({"comment": _("Say what the startup should change.")})
-    old = pitch.status
-    pitch.status = target
-    if action == "return":
-        pitch.return_comments = comment[:3000]
-    if action == "endorse":
-        pitch.endorsement_note = comment[:3000]
-        pitch.endorsed_by = actor
-        pitch.endorsed_at = timezone.now()
-        pitch.endorsed_version = pitch.version
-    pitch.save()
+    _pitch_move_check(actor=actor, pitch=pitch, action=action, comment=comment)
+    old, target = pitch.status, PITCH_ACTIONS[action][1]
+    _pitch_move_apply(actor=actor, pitch=pitch, action=action, comment=comment)
     audit_record(
         actor=actor,
         event=f"investments.pitch.{action}",
@@ -735,19 +698,7 @@ def pitch_transition(
         data={"from": old, "to": target},
         ip_address=ip_address,
     )
-    recipients = (
-        _incubator_managers(pitch)
-        if who == "startup"
-        else User.objects.filter(memberships__organisation=pitch.startup).distinct()
-    )
-    for recipient in recipients:
-        if recipient.pk != actor.pk:
-            notification_create(
-                recipient=recipient,
-                kind=f"investments.pitch.{action}",
-                message=PITCH_NOTICES[action] % {"startup": pitch.startup.name, "incubator": pitch.incubator.name},
-                url=pitch.get_absolute_url(),
-            )
+    _pitch_move_notify(actor=actor, pitch=pitch, action=action)
     if target == Pitch.Status.READY:
         from investments.dealroom import decks
         from investments.dealroom.services import deal_announce
@@ -759,6 +710,68 @@ def pitch_transition(
         _tell_backers_the_round_closed(pitch)
         transaction.on_commit(lambda: pitch_closed.send(sender=Pitch, pitch=pitch))
     return pitch
+
+
+def _pitch_move_check(*, actor: User, pitch: Pitch, action: str, comment: str) -> None:
+    """Refuse a move the actor's side may not make, one the pitch's state does not allow, or one that lacks
+    what it needs (a complete pitch to submit, a comment to return it)."""
+    allowed_from = PITCH_ACTIONS[action][0]
+    if not may_move_pitch(pitch_sides(actor, pitch), action):
+        raise PermissionDenied
+    if pitch.status not in allowed_from:
+        raise ValidationError(
+            _("A pitch that is %(status)s cannot be moved this way.") % {"status": pitch.get_status_display().lower()}
+        )
+    if action == "submit":
+        missing = _pitch_missing_for_review(pitch)
+        if missing:
+            raise ValidationError(
+                _("Complete the pitch before submitting it: %(missing)s.") % {"missing": ", ".join(missing)}
+            )
+    if action == "return" and not comment:
+        raise ValidationError({"comment": _("Say what the startup should change.")})
+
+
+def _pitch_missing_for_review(pitch: Pitch) -> list[str]:
+    """What an incubator needs to review a pitch and the pitch does not have yet."""
+    missing = [
+        label for field, label in (("problem", _("problem")), ("solution", _("solution"))) if not getattr(pitch, field)
+    ]
+    if not pitch.deck:
+        missing.append(_("deck"))
+    if pitch.instrument == Pitch.Instrument.EQUITY and pitch.pre_money is None:
+        missing.append(_("pre-money valuation"))
+    return missing
+
+
+def _pitch_move_apply(*, actor: User, pitch: Pitch, action: str, comment: str) -> None:
+    pitch.status = PITCH_ACTIONS[action][1]
+    if action == "return":
+        pitch.return_comments = comment[:3000]
+    if action == "endorse":
+        pitch.endorsement_note = comment[:3000]
+        pitch.endorsed_by = actor
+        pitch.endorsed_at = timezone.now()
+        pitch.endorsed_version = pitch.version
+    pitch.save()
+
+
+def _pitch_move_notify(*, actor: User, pitch: Pitch, action: str) -> None:
+    """Tell the other side: the incubator's managers of the startup's moves, the startup's members of the
+    incubator's (and of a close by either)."""
+    recipients = (
+        _incubator_managers(pitch)
+        if PITCH_ACTIONS[action][2] == "startup"
+        else User.objects.filter(memberships__organisation=pitch.startup).distinct()
+    )
+    for recipient in recipients:
+        if recipient.pk != actor.pk:
+            notification_create(
+                recipient=recipient,
+                kind=f"investments.pitch.{action}",
+                message=PITCH_NOTICES[action] % {"startup": pitch.startup.name, "incubator": pitch.incubator.name},
+                url=pitch.get_absolute_url(),
+            )
 
 
 def _tell_backers_the_round_closed(pitch: Pitch) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from investments import services
-from investments.services import PITCH_ACTIONS, PITCH_NOTICES
+from investments.permissions import PITCH_ACTIONS
+from investments.services import PITCH_NOTICES
 from network.models import Notification
 from tests.investments.test_pitches import new_pitch
 
