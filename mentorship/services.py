@@ -309,7 +309,7 @@ def booking_request(
     session_type: SessionType,
     start: datetime,
     agenda: str,
-    mentee_timezone: str = "Asia/Karachi",
+    mentee_timezone: str | None = None,
     ip_address: str | None = None,
     now: datetime | None = None,
 ) -> Booking:
@@ -321,41 +321,22 @@ def booking_request(
     """
     now = now or timezone.now()
     agenda = (agenda or "").strip()
-    mentor = session_type.mentor
-    if not session_type.is_active or not mentor.is_listed:
-        raise ValidationError(_("This mentor is not taking bookings of this kind."))
-    if mentee.pk == mentor.user_id:
-        raise ValidationError(_("You cannot book a session with yourself."))
-    if len(agenda) < 10:
-        raise ValidationError({"agenda": _("Tell the mentor in a sentence what you would like to discuss.")})
+    _booking_request_check(mentee=mentee, session_type=session_type, agenda=agenda)
     try:
         with transaction.atomic():
-            mentor = _lock_mentor(mentor)
+            mentor = _lock_mentor(session_type.mentor)
             session_type.mentor = mentor
             _expire_lapsed_requests(mentor=mentor, mentee=mentee, now=now)
-            upcoming_with_mentor = holding_bookings(now).filter(mentor=mentor, mentee=mentee, end__gt=now).count()
-            if upcoming_with_mentor >= session_type.per_mentee_cap:
-                raise ValidationError(
-                    _("You already have %(count)d upcoming sessions with this mentor, the most allowed.")
-                    % {"count": upcoming_with_mentor},
-                    code="mentee_cap",
-                )
+            _check_mentee_cap(mentee=mentee, session_type=session_type, now=now)
             end = _validate_new_time(session_type=session_type, mentee=mentee, start=start, now=now)
-            booking = Booking.objects.create(
-                mentor=mentor,
+            booking = _booking_create(
                 mentee=mentee,
                 session_type=session_type,
                 start=start,
                 end=end,
-                buffer_before_minutes=session_type.buffer_before_minutes,
-                buffer_after_minutes=session_type.buffer_after_minutes,
-                reschedule_cap=session_type.reschedule_cap,
-                status=Booking.Status.REQUESTED if session_type.requires_approval else Booking.Status.CONFIRMED,
                 agenda=agenda,
-                mentee_timezone=mentee_timezone,
-                meeting_url=_meeting_url(session_type),
-                created_at=now,
-                responded_at=None if session_type.requires_approval else now,
+                mentee_timezone=mentee_timezone or settings.RABTA["DEFAULT_VIEWER_TIMEZONE"],
+                now=now,
             )
             audit_record(
                 actor=mentee,
@@ -366,34 +347,90 @@ def booking_request(
                 data={"start": start.isoformat()},
                 ip_address=ip_address,
             )
-            if booking.status == Booking.Status.REQUESTED:
-                _notify_booking(
-                    booking,
-                    recipient=mentor.user,
-                    kind="mentorship.booking.request",
-                    message=_("%(name)s asks for a session: %(title)s.")
-                    % {"name": mentee.display_name, "title": session_type.title},
-                )
-            else:
-                _notify_booking(
-                    booking,
-                    recipient=mentor.user,
-                    kind="mentorship.booking.confirm",
-                    message=_("%(name)s booked a session: %(title)s.")
-                    % {"name": mentee.display_name, "title": session_type.title},
-                )
-                _notify_booking(
-                    booking,
-                    recipient=mentee,
-                    kind="mentorship.booking.confirm",
-                    message=_("Your session with %(name)s is confirmed.") % {"name": mentor.user.display_name},
-                )
+            _notify_new_booking(booking)
             _schedule_follow_ups(booking, now)
     except IntegrityError:
         # The database's own guard (unique start, or the PostgreSQL exclusion
         # constraint) caught a booking that raced past the checks.
         raise SlotTakenError() from None
     return booking
+
+
+def _booking_request_check(*, mentee: User, session_type: SessionType, agenda: str) -> None:
+    """What can be refused before any lock: a mentor not taking this kind of session, booking oneself, and
+    an agenda too short for the mentor to prepare."""
+    mentor = session_type.mentor
+    if not session_type.is_active or not mentor.is_listed:
+        raise ValidationError(_("This mentor is not taking bookings of this kind."))
+    if mentee.pk == mentor.user_id:
+        raise ValidationError(_("You cannot book a session with yourself."))
+    if len(agenda) < 10:
+        raise ValidationError({"agenda": _("Tell the mentor in a sentence what you would like to discuss.")})
+
+
+def _check_mentee_cap(*, mentee: User, session_type: SessionType, now: datetime) -> None:
+    """A mentee holds at most ``per_mentee_cap`` upcoming sessions with one mentor (counted under the
+    mentor's lock, so two tabs cannot both take the last one)."""
+    upcoming = holding_bookings(now).filter(mentor=session_type.mentor, mentee=mentee, end__gt=now).count()
+    if upcoming >= session_type.per_mentee_cap:
+        raise ValidationError(
+            _("You already have %(count)d upcoming sessions with this mentor, the most allowed.") % {"count": upcoming},
+            code="mentee_cap",
+        )
+
+
+def _booking_create(
+    *,
+    mentee: User,
+    session_type: SessionType,
+    start: datetime,
+    end: datetime,
+    agenda: str,
+    mentee_timezone: str,
+    now: datetime,
+) -> Booking:
+    """The booking's row, with the session type's terms (buffers, reschedule cap) copied as they are today."""
+    return Booking.objects.create(
+        mentor=session_type.mentor,
+        mentee=mentee,
+        session_type=session_type,
+        start=start,
+        end=end,
+        buffer_before_minutes=session_type.buffer_before_minutes,
+        buffer_after_minutes=session_type.buffer_after_minutes,
+        reschedule_cap=session_type.reschedule_cap,
+        status=Booking.Status.REQUESTED if session_type.requires_approval else Booking.Status.CONFIRMED,
+        agenda=agenda,
+        mentee_timezone=mentee_timezone,
+        meeting_url=_meeting_url(session_type),
+        created_at=now,
+        responded_at=None if session_type.requires_approval else now,
+    )
+
+
+def _notify_new_booking(booking: Booking) -> None:
+    """The mentor hears of a request to answer or of a confirmed booking; the mentee of the confirmation."""
+    mentor, mentee, title = booking.mentor, booking.mentee, booking.session_type.title
+    if booking.status == Booking.Status.REQUESTED:
+        _notify_booking(
+            booking,
+            recipient=mentor.user,
+            kind="mentorship.booking.request",
+            message=_("%(name)s asks for a session: %(title)s.") % {"name": mentee.display_name, "title": title},
+        )
+        return
+    _notify_booking(
+        booking,
+        recipient=mentor.user,
+        kind="mentorship.booking.confirm",
+        message=_("%(name)s booked a session: %(title)s.") % {"name": mentee.display_name, "title": title},
+    )
+    _notify_booking(
+        booking,
+        recipient=mentee,
+        kind="mentorship.booking.confirm",
+        message=_("Your session with %(name)s is confirmed.") % {"name": mentor.user.display_name},
+    )
 
 
 def _lock_booking(booking: Booking) -> Booking:

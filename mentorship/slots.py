@@ -140,42 +140,61 @@ def compute_slots(
     if earliest > latest:
         return []
 
-    busy = sorted(busy, key=lambda b: b.padded_start)
-    busy_starts = [b.padded_start for b in busy]
-    # The longest busy stretch bounds how far back an overlapping one can start.
-    longest = max((b.padded_end - b.padded_start for b in busy), default=timedelta(0))
-    blocked = set(blocked)
-    cap_counts: Counter[tuple[int, int]] = Counter(week_key(b.start, tz) for b in busy if b.counts_toward_cap)
-
+    busy = _BusyTimes(busy, tz)
     # Local dates that can hold a start in [earliest, latest], one day of
     # margin each side for zones far from UTC.
     first_day = earliest.astimezone(tz).date() - timedelta(days=1)
     last_day = latest.astimezone(tz).date() + timedelta(days=1)
 
     starts: dict[datetime, Slot] = {}
-    for window in _windows(first_day, last_day, weekly, extra, blocked):
-        local_naive = datetime.combine(window.date, window.start)
-        window_end = datetime.combine(window.date, window.end)
-        while local_naive + duration <= window_end:
-            instant = local_instant(window.date, local_naive.time(), tz)
-            if instant is not None:
-                start = instant.astimezone(UTC)
-                end = start + duration
-                if earliest <= start <= latest and start not in starts:
-                    padded_start, padded_end = start - buffer_before, end + buffer_after
-                    nearby = busy[
-                        bisect_left(busy_starts, padded_start - longest) : bisect_left(busy_starts, padded_end)
-                    ]
-                    free = not any(
-                        _overlaps(padded_start, padded_end, b.start, b.end)
-                        or _overlaps(start, end, b.padded_start, b.padded_end)
-                        for b in nearby
-                    )
-                    under_cap = weekly_cap is None or cap_counts[week_key(start, tz)] < weekly_cap
-                    if free and under_cap:
-                        starts[start] = Slot(start=start, end=end, local_start=instant)
-            local_naive += duration
+    for window in _windows(first_day, last_day, weekly, extra, set(blocked)):
+        for instant in _window_starts(window, duration, tz):
+            start = instant.astimezone(UTC)
+            end = start + duration
+            if not earliest <= start <= latest or start in starts:
+                continue
+            if busy.is_free(start, end, buffer_before, buffer_after) and busy.under_cap(start, weekly_cap):
+                starts[start] = Slot(start=start, end=end, local_start=instant)
     return [starts[key] for key in sorted(starts)]
+
+
+def _window_starts(window: Window, duration: timedelta, tz: ZoneInfo) -> Iterable[datetime]:
+    """The local start of each slot of ``window`` that ends within it, ``duration`` apart from the window's
+    start, as aware instants; a local time the clocks skip (a spring-forward gap) is not one."""
+    local_naive = datetime.combine(window.date, window.start)
+    window_end = datetime.combine(window.date, window.end)
+    while local_naive + duration <= window_end:
+        instant = local_instant(window.date, local_naive.time(), tz)
+        if instant is not None:
+            yield instant
+        local_naive += duration
+
+
+class _BusyTimes:
+    """The mentor's busy stretches, sorted so that those near a candidate slot are found by bisection,
+    and the bookings each week already holds towards the weekly cap."""
+
+    def __init__(self, busy: Iterable[Busy], tz: ZoneInfo):
+        self.busy = sorted(busy, key=lambda b: b.padded_start)
+        self.starts = [b.padded_start for b in self.busy]
+        # The longest busy stretch bounds how far back an overlapping one can start.
+        self.longest = max((b.padded_end - b.padded_start for b in self.busy), default=timedelta(0))
+        self.tz = tz
+        self.per_week: Counter[tuple[int, int]] = Counter(
+            week_key(b.start, tz) for b in self.busy if b.counts_toward_cap
+        )
+
+    def is_free(self, start: datetime, end: datetime, buffer_before: timedelta, buffer_after: timedelta) -> bool:
+        """Neither the slot with its buffers overlaps a booking, nor the slot a booking with its buffers."""
+        padded_start, padded_end = start - buffer_before, end + buffer_after
+        nearby = self.busy[bisect_left(self.starts, padded_start - self.longest) : bisect_left(self.starts, padded_end)]
+        return not any(
+            _overlaps(padded_start, padded_end, b.start, b.end) or _overlaps(start, end, b.padded_start, b.padded_end)
+            for b in nearby
+        )
+
+    def under_cap(self, start: datetime, weekly_cap: int | None) -> bool:
+        return weekly_cap is None or self.per_week[week_key(start, self.tz)] < weekly_cap
 
 
 def offset_changes(

@@ -39,32 +39,13 @@ def introduction_request(
     now = now or timezone.now()
     ttl_days, open_cap = _introduction_settings()
     reason = (reason or "").strip()
-    if requester.pk == recipient.pk:
-        raise ValidationError(_("You cannot ask for an introduction to yourself."))
-    if not recipient.is_active:
-        raise ValidationError(_("This member is no longer on Rabta."))
-    if len(reason) < 20:
-        raise ValidationError(
-            {"reason": _("Say in a sentence or two why you would like to meet (20 characters at least).")}
-        )
+    _introduction_request_check(requester=requester, recipient=recipient, reason=reason)
     try:
         with transaction.atomic():
             # Lock the requester's row: concurrent requests from one member are
             # counted one after the other, so the cap cannot be overrun.
             User.objects.select_for_update().filter(pk=requester.pk).first()
-            between = Introduction.objects.filter(
-                Q(requester=requester, recipient=recipient) | Q(requester=recipient, recipient=requester)
-            )
-            if between.filter(status=Introduction.Status.ACCEPTED).exists():
-                raise ValidationError(_("You are already introduced to this member."))
-            if between.open(now=now).exists():
-                raise ValidationError(_("A request between you and this member is already waiting for an answer."))
-            cooldown_until = introduction_cooldown_until(requester, recipient, now=now)
-            if cooldown_until is not None:
-                raise ValidationError(
-                    _("This member declined your last request. You can ask them again from %(date)s.")
-                    % {"date": date_format(timezone.localtime(cooldown_until), "j F Y, H:i")}
-                )
+            _introduction_pair_check(requester=requester, recipient=recipient, now=now)
             if Introduction.objects.filter(requester=requester).open(now=now).count() >= open_cap:
                 raise ValidationError(
                     _(
@@ -85,21 +66,54 @@ def introduction_request(
             audit_record(
                 actor=requester, event="network.introduction.request", target=introduction, ip_address=ip_address
             )
-            notification_create(
-                recipient=recipient,
-                kind="network.introduction.request",
-                message=_("%(name)s asks to be introduced to you.") % {"name": requester.display_name},
-                url=introduction.get_absolute_url(),
-            )
-            from network.tasks import expire_introduction
-
-            transaction.on_commit(
-                lambda: expire_introduction.using(run_after=introduction.expires_at).enqueue(introduction.pk)
-            )
+            _introduction_requested(introduction)
     except IntegrityError:
         # Two identical requests raced past the checks; the database kept one.
         raise ValidationError(_("A request between you and this member is already waiting for an answer.")) from None
     return introduction
+
+
+def _introduction_request_check(*, requester: User, recipient: User, reason: str) -> None:
+    """What is refused before any lock: asking oneself, a member who left, a reason too short to answer."""
+    if requester.pk == recipient.pk:
+        raise ValidationError(_("You cannot ask for an introduction to yourself."))
+    if not recipient.is_active:
+        raise ValidationError(_("This member is no longer on Rabta."))
+    if len(reason) < 20:
+        raise ValidationError(
+            {"reason": _("Say in a sentence or two why you would like to meet (20 characters at least).")}
+        )
+
+
+def _introduction_pair_check(*, requester: User, recipient: User, now: datetime) -> None:
+    """Refused between two members already introduced, with a request waiting either way, or while the
+    recipient's last refusal of the requester is still cooling down."""
+    between = Introduction.objects.filter(
+        Q(requester=requester, recipient=recipient) | Q(requester=recipient, recipient=requester)
+    )
+    if between.filter(status=Introduction.Status.ACCEPTED).exists():
+        raise ValidationError(_("You are already introduced to this member."))
+    if between.open(now=now).exists():
+        raise ValidationError(_("A request between you and this member is already waiting for an answer."))
+    cooldown_until = introduction_cooldown_until(requester, recipient, now=now)
+    if cooldown_until is not None:
+        raise ValidationError(
+            _("This member declined your last request. You can ask them again from %(date)s.")
+            % {"date": date_format(timezone.localtime(cooldown_until), "j F Y, H:i")}
+        )
+
+
+def _introduction_requested(introduction: Introduction) -> None:
+    """Tell the recipient, and let the request lapse at its expiry if nobody answers."""
+    notification_create(
+        recipient=introduction.recipient,
+        kind="network.introduction.request",
+        message=_("%(name)s asks to be introduced to you.") % {"name": introduction.requester.display_name},
+        url=introduction.get_absolute_url(),
+    )
+    from network.tasks import expire_introduction
+
+    transaction.on_commit(lambda: expire_introduction.using(run_after=introduction.expires_at).enqueue(introduction.pk))
 
 
 def _expire_between(a: User, b: User, *, now: datetime) -> None:
