@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 import requests
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
@@ -43,11 +44,12 @@ def own_redis():
     """The cache on a Redis of the test's own, which it stops and pauses."""
     with redis_server() as server:
         caches = {
+            **settings.CACHES,
             "default": {
                 "BACKEND": "core.cache.RedisCache",
                 "LOCATION": server.url,
                 "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
-            }
+            },
         }
         with override_settings(CACHES=caches):
             yield server
@@ -128,15 +130,18 @@ def _connections_opened(server) -> int:
     return redis.Redis.from_url(server.url).info("stats")["total_connections_received"]
 
 
-def test_every_context_shares_the_process_pool(own_redis):
+def test_every_context_shares_the_process_pool_and_client(own_redis, monkeypatch):
     # given: 50 tasks, as 50 WebSocket connections are, each with its context and so its own cache instance
+    driver_infos = []
+    monkeypatch.setattr(redis, "DriverInfo", lambda real=redis.DriverInfo: driver_infos.append(1) or real())
+
     @off_thread
     def read_twice():
         from django.core.cache import caches
 
         caches["default"].get("a")
         caches["default"].get("b")
-        return id(caches["default"])
+        return id(caches["default"]), id(caches["default"]._cache)
 
     async def connections():
         return await asyncio.gather(*(asyncio.create_task(read_twice()) for _ in range(50)))
@@ -147,8 +152,11 @@ def test_every_context_shares_the_process_pool(own_redis):
     with ThreadPoolExecutor(max_workers=1) as runner:
         instances = runner.submit(asyncio.run, connections()).result()
 
-    # then: Django made an instance per context, and they opened no more connections than threads ran
-    assert len(set(instances)) == 50
+    # then: Django made an instance per context, and they opened no more connections than threads ran;
+    # they share one client, which asked redis-py for its driver's version (read from disk) once at most
+    assert len({backend for backend, _client in instances}) == 50
+    assert len({client for _backend, client in instances}) == 1
+    assert len(driver_infos) <= 1
     assert _connections_opened(own_redis) - before <= 8
 
 
