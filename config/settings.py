@@ -267,6 +267,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The layout's fragments that change only with a deploy, in each process's memory (core/layout_cache.py).
+CACHES["layout"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "layout"}
 
 # Background work: Django's tasks framework; ``manage.py task_worker`` runs the queue. The database
 # backend (the embedded default) needs no extra service; production sets

@@ -10,7 +10,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import converters, lookups
+        from django.utils.autoreload import file_changed
+
+        from core import converters, layout_cache, lookups
 
         converters.register()  # before any URL configuration is read
         lookups.register()
+        file_changed.connect(layout_cache.clear_when_files_change, dispatch_uid="core.layout_cache")

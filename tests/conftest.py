@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from tests.network.factories import (
@@ -302,11 +303,12 @@ def redis_cache():
     from tests.mentorship.test_room_processes import REDIS_URL
 
     caches = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"rabta-test-{uuid.uuid4().hex[:12]}",
-        }
+        },
     }
     with override_settings(CACHES=caches):
         yield

@@ -144,7 +144,7 @@ def test_a_verified_report_shows_on_the_cached_dashboard_at_once(client, data, d
 
 
 def test_the_dashboard_query_count_is_constant(client, data, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     client.get(reverse("cms:impact"))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("cms:impact"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.middleware.csrf import get_token
 from django.urls import path, reverse
 
@@ -132,7 +133,7 @@ def test_a_visitor_gets_a_stored_page_in_one_round_trip_to_the_cache(client):
     from tests.servers import redis_server
 
     with redis_server() as server:
-        caches = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": server.url}}
+        caches = {**settings.CACHES, "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": server.url}}
         with override_settings(CACHES=caches):
             assert fetch(client, "/")[0] == "miss"
             stats = redis.Redis.from_url(server.url)

@@ -262,4 +262,3 @@ def test_an_id_typed_into_a_form_is_read_as_the_id_path_converter_reads_it(value
 
     # then
     assert parsed == expected
-

@@ -9,6 +9,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -273,7 +274,7 @@ def test_turning_totp_on_in_this_session_counts_as_using_it(client, member):
 # --- A TOTP code is good once -----------------------------------------------------------------
 
 
-@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+@override_settings(CACHES={**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
 @pytest.mark.parametrize("later", [36, 60, 80])
 def test_a_code_used_once_is_refused_for_as_long_as_it_would_be_accepted(later):
     # given: a member signs in at the start of a 30-second window with the code of the next window
