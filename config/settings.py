@@ -306,9 +306,10 @@ PERIODIC_TASKS = [
 
 AUTH_USER_MODEL = "network.User"
 
+# Django's and allauth's, loading the member with their profile in one query (network/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "network.backends.ModelBackend",
+    "network.backends.AuthenticationBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

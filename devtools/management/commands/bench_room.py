@@ -129,7 +129,7 @@ def make_rooms(count: int) -> list[tuple[int, str, str]]:
 def _cookie(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"{settings.PRODUCTION_SESSION_COOKIE_NAME}={session.session_key}"
