@@ -116,10 +116,15 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # allauth's rate limits count in the cache; each test starts from zero.
+    # allauth's rate limits count in the cache; each test starts from zero. The layout's fragments
+    # (core.layout_cache) too, so that none depends on the pages an earlier test made.
+    from django.core.cache import caches
+
     cache.clear()
+    caches["layout"].clear()
     yield
     cache.clear()
+    caches["layout"].clear()
 
 
 @pytest.fixture

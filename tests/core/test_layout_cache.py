@@ -20,13 +20,6 @@ pytestmark = pytest.mark.django_db
 MENTORING = f'href="{reverse("mentorship:mentor-dashboard")}"'
 
 
-@pytest.fixture(autouse=True)
-def _empty_layout_cache():
-    caches[layout_cache.ALIAS].clear()
-    yield
-    caches[layout_cache.ALIAS].clear()
-
-
 def _csrf_in_sign_out_form(html: str) -> str:
     form = html[html.index(f'action="{reverse("account_logout")}"') :]
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
