@@ -127,7 +127,8 @@ class RQBackend(BaseTaskBackend):
             "retry": Retry(max=len(self.retry_intervals), interval=self.retry_intervals)
             if self.retry_intervals
             else None,
-            "meta": {"backend": self.alias},
+            # run_after is kept with the job: RQ's scheduled registry forgets it once the job is due.
+            "meta": {"backend": self.alias, "run_after": task.run_after.isoformat() if task.run_after else None},
         }
         call = (self.alias, task.module_path, result.args, result.kwargs)
         if task.run_after is not None:
@@ -149,13 +150,10 @@ class RQBackend(BaseTaskBackend):
         return self._result(job)
 
     def _result(self, job, *, status: TaskResultStatus | None = None) -> TaskResult:
-        from rq.registry import ScheduledJobRegistry
         from rq.results import Result
 
         _alias, task_path, args, kwargs = job.args
-        run_after = None
-        if job.get_status() in ("scheduled",):
-            run_after = _aware(ScheduledJobRegistry(queue=self.queue(job.origin)).get_scheduled_time(job))
+        run_after = self._run_after(job)
         task = import_string(task_path).using(queue_name=job.origin, backend=self.alias, run_after=run_after)
         # RQ records no result for an attempt that is retried: execute() keeps every attempt's
         # error in the job's meta.
@@ -183,6 +181,16 @@ class RQBackend(BaseTaskBackend):
         )
         object.__setattr__(result, "_return_value", value)
         return result
+
+    def _run_after(self, job) -> datetime | None:
+        if stored := job.meta.get("run_after"):
+            return datetime.fromisoformat(stored)
+        # A job enqueued without the time in its meta: the registry has it while the job waits,
+        # and the scheduler may move the job on between reading its status and its score.
+        from rq.registry import ScheduledJobRegistry
+
+        score = self.connection.zscore(ScheduledJobRegistry(queue=self.queue(job.origin)).key, job.id)
+        return datetime.fromtimestamp(score, UTC) if score is not None else None
 
     def check(self, **kwargs: Any):
         yield from super().check(**kwargs)

@@ -280,3 +280,36 @@ def test_a_cancelled_bookings_reminder_never_sends_even_after_a_worker_restart(w
     assert sorted(EmailDelivery.objects.filter(key__startswith="reminder:").values_list("key", flat=True)) == sorted(
         f"reminder:{kept.pk}:{kept.sequence}:24:{user.pk}" for user in (kept.mentee, kept.mentor.user)
     )
+
+
+def test_a_scheduled_tasks_result_reads_while_the_scheduler_moves_it_and_keeps_its_time(queue_redis):
+    # given a task scheduled for later
+    from django.tasks import default_task_backend
+    from rq.registry import ScheduledJobRegistry
+
+    due = (timezone.now() + timedelta(hours=1)).replace(microsecond=0)
+    queued = expire_introduction.using(run_after=due).enqueue(1)
+    backend = default_task_backend
+    registry = ScheduledJobRegistry(queue=backend.queue("default"))
+    assert backend.get_result(queued.id).task.run_after == due
+
+    # when the scheduler takes it out of the registry before its status changes (the race a
+    # worker's scheduler runs against any reader)
+    backend.connection.zrem(registry.key, queued.id)
+
+    # then its result still reads, with the time it was scheduled for
+    result = backend.get_result(queued.id)
+    assert result.status == TaskResultStatus.READY
+    assert result.task.run_after == due
+
+    # and a job queued before the time was kept in its meta reads too: from the registry while it
+    # waits, without a time once the scheduler has moved it
+    from rq.job import Job
+
+    legacy = expire_introduction.using(run_after=due).enqueue(2)
+    job = Job.fetch(legacy.id, connection=backend.connection)
+    del job.meta["run_after"]
+    job.save_meta()
+    assert backend.get_result(legacy.id).task.run_after == due
+    backend.connection.zrem(registry.key, legacy.id)
+    assert backend.get_result(legacy.id).task.run_after is None
