@@ -22,6 +22,7 @@ from mentorship.models import (
 )
 from mentorship.permissions import ROOM_STATUSES
 from mentorship.slots import Busy, Slot, WeeklyHours, Window, compute_slots
+from network.models import User
 
 
 def request_ttl() -> timedelta:
@@ -170,10 +171,24 @@ def reliability(*, user) -> dict:
 
 
 def booking_list_for(*, user) -> QuerySet[Booking]:
+    """The member's sessions as their list shows them: each side's name, the type, the times.
+
+    Only the columns the list reads: a booking joins two members and their profiles, whose every
+    column Django would otherwise compile, PostgreSQL send and Python build into objects.
+    """
     return (
         Booking.objects.involving(user)
         .exclude(status=Booking.Status.RESCHEDULED)
         .select_related("mentor__user__profile", "mentee__profile", "session_type")
+        .only(
+            "start",
+            "end",
+            "status",
+            "mentee_timezone",
+            "session_type__title",
+            "mentor__timezone",
+            *(f"{member}__{field}" for member in ("mentor__user", "mentee") for field in User.NAME_FIELDS),
+        )
     )
 
 

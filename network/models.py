@@ -93,6 +93,9 @@ class User(AbstractUser):
     def get_short_name(self) -> str:
         return self.display_name
 
+    # What display_name reads, for lists that load only the columns they show (``.only()``).
+    NAME_FIELDS = ("is_active", "email", "profile__display_name")
+
     @property
     def display_name(self) -> str:
         """The name others see: "a former member" once the account is deactivated or deleted.
