@@ -1,8 +1,10 @@
-"""Checks for uploaded files, by their content rather than their name, and the clean copies that are stored.
+"""Checks for uploaded files, by their content rather than their name, the clean copies that are
+stored, and how a private one is handed back.
 
 What is stored is never the file as it arrived: an image is re-encoded from its pixels (no EXIF
 location, camera serial, XMP, comments or bytes appended after the image), a PDF is rewritten
-with only its pages (``core.pdfs``).
+with only its pages (``core.pdfs``). A private file (evidence) is never at a media URL: a view
+checks who asks, then answers with ``private_download``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import io
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, JpegImagePlugin
 
@@ -135,3 +139,21 @@ def evidence_file_clean(upload, *, max_bytes: int = EVIDENCE_MAX_BYTES) -> tuple
     except Exception:
         raise ValidationError({"file": _("This image cannot be read. Upload another one.")}) from None
     return content_type, ContentFile(data, name="evidence." + ("png" if content_type == "image/png" else "jpg"))
+
+
+def private_download(file: FieldFile, *, content_type: str, name: str) -> FileResponse:
+    """A stored private file as a download named ``name`` plus the stored extension, kept by no
+    cache (the browser's or a proxy's): the caller has already checked who may read it.
+
+    The content type is the one sniffed when it was stored; the name is the site's, never the
+    uploader's, so nothing they chose reaches the reader's disk.
+    """
+    extension = file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        file.open("rb"),
+        content_type=content_type or "application/octet-stream",
+        as_attachment=True,
+        filename=f"{name}.{extension}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

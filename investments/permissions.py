@@ -7,9 +7,7 @@ from django.http import Http404
 
 from investments.models import Application, Cohort, Evidence, Pitch
 from network.models import Membership, Organisation
-from network.permissions import acts_as_staff, is_member
-
-MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+from network.permissions import MANAGER_ROLES, acts_as_staff, is_member
 
 
 def is_incubator_staff(user, incubator: Organisation) -> bool:

@@ -19,13 +19,12 @@ from investments.models import (
     programme_today,
 )
 from network.models import Organisation, Sector
+from network.permissions import MANAGER_ROLES
 
 
 def incubator_list_managed_by(*, user) -> QuerySet[Organisation]:
     """The incubators, centres and tech parks whose cohorts ``user`` runs as owner or admin
     (``can_manage_incubator``'s membership rule; staff manage every one, so are not listed here)."""
-    from investments.permissions import MANAGER_ROLES
-
     return (
         Organisation.objects.exclude(kind=Organisation.Kind.STARTUP)
         .filter(memberships__user=user, memberships__role__in=MANAGER_ROLES)
@@ -33,20 +32,6 @@ def incubator_list_managed_by(*, user) -> QuerySet[Organisation]:
         .only("name", "slug")
         .order_by("name")
     )
-
-
-def startup_list_managed_by(*, user) -> QuerySet[Organisation]:
-    """The startups ``user`` may apply and pitch for as owner or admin (``can_apply_for``'s rule)."""
-    from investments.permissions import MANAGER_ROLES
-
-    return Organisation.objects.filter(
-        kind=Organisation.Kind.STARTUP, memberships__user=user, memberships__role__in=MANAGER_ROLES
-    ).order_by("name")
-
-
-def incubator_get(*, slug: str) -> Organisation | None:
-    """An incubator, centre of excellence or tech park by its address; None for a startup or no one."""
-    return Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first() if slug else None
 
 
 def sector_list() -> QuerySet[Sector]:

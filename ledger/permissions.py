@@ -8,6 +8,7 @@ from django.http import Http404
 from ledger.models import ExportReport
 from network.models import Membership, Organisation
 from network.permissions import acts_as_staff, can_manage_organisation, is_member
+from network.selectors import centre_get
 
 
 def can_report_exports_for(user, organisation: Organisation) -> bool:
@@ -24,6 +25,17 @@ def can_report_exports_for(user, organisation: Organisation) -> bool:
 def can_verify_exports(user, centre: Organisation) -> bool:
     """The centre's owners and admins verify or query the reports filed with it."""
     return centre.is_incubator_like and can_manage_organisation(user, centre)
+
+
+def access_centre_exports(user, slug: str) -> Organisation:
+    """A centre whose filed reports ``user`` may read: its members (any role) and staff; 404 for
+    anyone else, and for a startup's address."""
+    centre = centre_get(slug=slug)
+    if centre is None or not is_member(user):
+        raise Http404
+    if not (acts_as_staff(user) or Membership.objects.filter(organisation=centre, user=user).exists()):
+        raise Http404
+    return centre
 
 
 def access_export_report(user, pk: int):

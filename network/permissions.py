@@ -19,6 +19,9 @@ from django.utils import timezone
 
 from network.models import Introduction, Membership, Organisation, Profile, User
 
+# The members who run an organisation: edit it, apply and pitch for a startup, verify for a centre.
+MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+
 
 def is_member(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
@@ -88,9 +91,7 @@ def can_manage_organisation(user, organisation: Organisation) -> bool:
         return False
     if acts_as_staff(user):
         return True
-    return Membership.objects.filter(
-        organisation=organisation, user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
-    ).exists()
+    return Membership.objects.filter(organisation=organisation, user=user, role__in=MANAGER_ROLES).exists()
 
 
 def access_organisation_for_management(user, slug: str) -> Organisation:

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from network.models import Introduction, Membership, Notification, Organisation, Profile, Sector, User
+from network.permissions import MANAGER_ROLES
 
 
 def profile_list() -> QuerySet[Profile]:
@@ -61,6 +62,18 @@ def organisation_public_list() -> QuerySet[Organisation]:
     """Organisations whose page anyone may open, visitors included: every one (``organisation_get``
     serves each, with only the members the viewer may see), with what the sitemap reads, by slug."""
     return Organisation.objects.only("slug", "updated_at").order_by("slug")
+
+
+def startup_list_managed_by(*, user) -> QuerySet[Organisation]:
+    """The startups ``user`` runs as owner or admin: those they apply, pitch and report exports for."""
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.STARTUP, memberships__user=user, memberships__role__in=MANAGER_ROLES
+    ).order_by("name")
+
+
+def centre_get(*, slug: str) -> Organisation | None:
+    """An incubator, centre of excellence or tech park by its address; None for a startup or no one."""
+    return Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first() if slug else None
 
 
 def organisation_get(*, slug: str, viewer=None) -> Organisation:

@@ -19,6 +19,7 @@ from investments.permissions import (
     can_manage_incubator,
     is_cohort_reviewer,
 )
+from network import selectors as network_selectors
 from network.audit import client_ip
 from network.forms import add_validation_errors
 
@@ -27,7 +28,7 @@ from network.forms import add_validation_errors
 @require_http_methods(["GET", "POST"])
 def application_create(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = access_cohort(request.user, pk)
-    startups = selectors.startup_list_managed_by(user=request.user)
+    startups = network_selectors.startup_list_managed_by(user=request.user)
     if not cohort.accepts_applications:
         messages.error(request, _("This cohort is not taking applications."))
         return redirect(cohort)

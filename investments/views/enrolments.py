@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.converters import parse_id
+from core.uploads import private_download
 from investments import selectors, services
 from investments.forms import EvidenceForm, MilestoneForm, ReturnForm, TrancheForm
 from investments.permissions import access_enrolment, access_evidence, can_apply_for, can_manage_incubator
@@ -119,12 +120,4 @@ def _enrolment_post(request, cohort, startup, manager, milestones, forms):
 def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence files only through this check (``permissions.access_evidence``), never by a media URL."""
     evidence = access_evidence(request.user, pk)
-    extension = evidence.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        evidence.file.open("rb"),
-        content_type=evidence.content_type or "application/octet-stream",
-        as_attachment=True,
-        filename=f"evidence-{evidence.pk}.{extension}",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(evidence.file, content_type=evidence.content_type, name=f"evidence-{evidence.pk}")

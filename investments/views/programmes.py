@@ -22,6 +22,7 @@ from investments.permissions import (
     can_manage_incubator,
     is_incubator_staff,
 )
+from network import selectors as network_selectors
 from network.audit import client_ip
 from network.forms import add_validation_errors
 
@@ -33,7 +34,7 @@ def open_calls(request: HttpRequest) -> HttpResponse:
     sectors = selectors.sector_list()
     sector_slug = request.GET.get("sector", "")
     sector = sectors.filter(slug=sector_slug).first() if sector_slug else None
-    incubator = selectors.incubator_get(slug=request.GET.get("incubator", ""))
+    incubator = network_selectors.centre_get(slug=request.GET.get("incubator", ""))
     return render(
         request,
         "investments/open_calls.html",
@@ -50,7 +51,7 @@ def open_calls(request: HttpRequest) -> HttpResponse:
 def incubator_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """The incubator's cohorts and pitches for its staff; anyone else is sent to the incubator's public page,
     which lists its open calls (a link to it is never a dead end)."""
-    incubator = selectors.incubator_get(slug=slug)
+    incubator = network_selectors.centre_get(slug=slug)
     if incubator is None:
         raise Http404
     if not is_incubator_staff(request.user, incubator):

@@ -345,6 +345,8 @@ def test_evidence_files_are_served_only_through_the_check(client, client_for, se
     response = client_for(setting.manager).get(path)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="evidence-{evidence.pk}.pdf"'
+    assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content) == (private_root / evidence.file.name).read_bytes()
 
 

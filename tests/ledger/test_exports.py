@@ -230,6 +230,10 @@ def test_the_ladder_on_a_report_and_its_evidence(client, client_for, ledger):
             assert client_for(insider).get(path).status_code == 200
     assert client_for(ledger.teammate).get(queue).status_code == 404
     assert client_for(ledger.centre_member).get(queue).status_code == 200
+    download = client_for(ledger.manager).get(pages[1])
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"] == f'attachment; filename="export-{filed.pk}.pdf"'
+    assert download["Cache-Control"] == "private, no-store"
 
 
 def test_outsiders_posting_change_nothing(client_for, ledger):
