@@ -8,7 +8,7 @@ from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 
 from cms import views as cms_views
-from core import health, wellknown
+from core import admin_views, health, wellknown
 from investments.sitemaps import OpenCohortSitemap
 from mentorship.sitemaps import MentorSitemap
 from network import views as network_views
@@ -35,6 +35,7 @@ urlpatterns = [
     path("favicon.ico", wellknown.favicon, name="favicon"),
     path("manifest.webmanifest", wellknown.manifest, name="manifest"),
     path("admin/password_change/", network_views.password_change_elsewhere),
+    path("admin/tasks/", admin.site.admin_view(admin_views.task_queue), name="admin-tasks"),
     path("admin/", admin.site.urls),
     path("editors/login/", network_views.sign_in_elsewhere),
     re_path(r"^editors/password_reset/", network_views.password_reset_elsewhere),

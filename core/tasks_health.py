@@ -1,11 +1,13 @@
 """How the background queue is doing, for ``/readyz`` and staff: the age of the oldest task that is
 due and not yet taken (workers too few or stopped), tasks stuck running (a worker that died with
 them, not yet recovered), failures in the last hour. Each figure costs one indexed look-up
-whatever the queue's size."""
+whatever the queue's size. Staff see the same, with the latest failed tasks and their errors, in
+the admin (``core.admin_views.task_queue``)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +20,16 @@ logger = logging.getLogger(__name__)
 BACKLOG_AFTER = timedelta(minutes=5)
 # The database backend has no heartbeat: a task running this long is taken to be stuck.
 STUCK_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class FailedTask:
+    id: str
+    task_path: str
+    failed_at: datetime | None
+    attempts: int
+    error: str  # the exception's class
+    message: str  # the last line of its traceback: what went wrong, without the stack
 
 
 def queue_health(alias: str = "default", now: datetime | None = None) -> dict[str, Any]:
@@ -84,3 +96,72 @@ def _database(alias: str, now: datetime) -> dict[str, Any]:
         "stuck_running": results.filter(status="RUNNING", started_at__lt=now - STUCK_AFTER).count(),
         "failed_last_hour": results.filter(status="FAILED", finished_at__gte=now - timedelta(hours=1)).count(),
     }
+
+
+def failed_tasks(alias: str = "default", *, limit: int = 50) -> list[FailedTask]:
+    """The latest ``limit`` tasks that ended failed, newest first (a backend that keeps no queue
+    has none). Their arguments are left out: they name members and objects, and the error says
+    what went wrong."""
+    from core.tasks_backend import RQBackend
+
+    backend = task_backends[alias]
+    if isinstance(backend, RQBackend):
+        return _rq_failed(backend, limit)
+    if type(backend).__module__.startswith("django_tasks_db"):
+        return _database_failed(alias, limit)
+    return []
+
+
+def _last_line(traceback: str) -> str:
+    lines = [line for line in traceback.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def _rq_failed(backend, limit: int) -> list[FailedTask]:
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry
+
+    ids = []
+    for name in sorted(backend.queues):
+        # A failure's score is the time it will be forgotten, so the highest are the latest.
+        key = FailedJobRegistry(queue=backend.queue(name)).key
+        ids += [job_id.decode() for job_id in backend.connection.zrevrange(key, 0, limit - 1)]
+    tasks = []
+    for job in Job.fetch_many(ids, connection=backend.connection):
+        if job is None:  # forgotten between the two reads
+            continue
+        errors = job.meta.get("errors", [])
+        last = errors[-1] if errors else {}
+        _alias, task_path, _args, _kwargs = job.args
+        ended = job.ended_at
+        tasks.append(
+            FailedTask(
+                id=job.id,
+                task_path=task_path,
+                failed_at=ended.replace(tzinfo=UTC) if ended and ended.tzinfo is None else ended,
+                attempts=max(len(errors), 1),
+                error=last.get("exception_class_path", ""),
+                message=_last_line(last.get("traceback", "") or job.exc_info or ""),
+            )
+        )
+    tasks.sort(key=lambda task: task.failed_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return tasks[:limit]
+
+
+def _database_failed(alias: str, limit: int) -> list[FailedTask]:
+    from django_tasks_db.models import DBTaskResult
+
+    results = DBTaskResult.objects.filter(backend_name=alias, status="FAILED").order_by("-finished_at")
+    return [
+        FailedTask(
+            id=str(result.id),
+            task_path=result.task_path,
+            failed_at=result.finished_at,
+            attempts=max(len(result.worker_ids), 1),
+            error=result.exception_class_path,
+            message=_last_line(result.traceback),
+        )
+        for result in results.only("id", "task_path", "finished_at", "worker_ids", "exception_class_path", "traceback")[
+            :limit
+        ]
+    ]

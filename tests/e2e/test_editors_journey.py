@@ -153,6 +153,12 @@ def test_staff_walk_the_django_admin(browser: Browser, live_server, demo):
     expect(page.get_by_role("heading", name="Change user")).to_be_visible()
     expect(page.get_by_label("Email address")).to_have_value("mentor01@demo.rabta.pk")
 
+    # and the background queue, from the admin's home: its health and its failed tasks
+    page.goto(f"{base}/admin/")
+    page.get_by_role("link", name="Background tasks").click()
+    expect(page.get_by_role("heading", name="Background tasks")).to_be_visible()
+    expect(page.get_by_role("table", name="Latest failed tasks")).to_be_visible()
+
 
 LANDINGS = [
     ("founder@demo.rabta.pk", "Hina Farooqi"),
