@@ -183,6 +183,7 @@ class RQBackend(BaseTaskBackend):
         return result
 
     def _run_after(self, job) -> datetime | None:
+        # The time the task was queued for, as Django's API gives it: a retry's later time is RQ's.
         if stored := job.meta.get("run_after"):
             return datetime.fromisoformat(stored)
         # A job enqueued without the time in its meta: the registry has it while the job waits,

@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 BACKLOG_AFTER = timedelta(minutes=5)
 # The database backend has no heartbeat: a task running this long is taken to be stuck.
 STUCK_AFTER = timedelta(minutes=15)
+# How much of a failed task's error staff see: the exception's line, not a page of it.
+MESSAGE_LENGTH = 300
 
 
 @dataclass(frozen=True)
@@ -98,23 +100,35 @@ def _database(alias: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def failed_tasks(alias: str = "default", *, limit: int = 50) -> list[FailedTask]:
+def failed_tasks(alias: str = "default", *, limit: int = 50) -> list[FailedTask] | None:
     """The latest ``limit`` tasks that ended failed, newest first (a backend that keeps no queue
-    has none). Their arguments are left out: they name members and objects, and the error says
-    what went wrong."""
+    has none), or None when the backend's store does not answer. Their arguments are not shown;
+    an error's message may still quote a value (an address a mail server refused)."""
     from core.tasks_backend import RQBackend
 
+    limit = max(limit, 1)
     backend = task_backends[alias]
-    if isinstance(backend, RQBackend):
-        return _rq_failed(backend, limit)
-    if type(backend).__module__.startswith("django_tasks_db"):
-        return _database_failed(alias, limit)
+    try:
+        if isinstance(backend, RQBackend):
+            return _rq_failed(backend, limit)
+        if type(backend).__module__.startswith("django_tasks_db"):
+            return _database_failed(alias, limit)
+    except Exception:
+        logger.exception("Failed tasks: the tasks backend %r did not answer", alias)
+        return None
     return []
 
 
-def _last_line(traceback: str) -> str:
-    lines = [line for line in traceback.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+def _message(traceback: str, exception_class_path: str) -> str:
+    """The line of ``traceback`` that names the exception (not a DETAIL or chained line after it),
+    at most MESSAGE_LENGTH characters."""
+    lines = [line.strip() for line in traceback.strip().splitlines() if line.strip()]
+    name = exception_class_path.rsplit(".", 1)[-1]
+    line = next(
+        (line for line in reversed(lines) if name and line.split(":", 1)[0].rsplit(".", 1)[-1] == name),
+        lines[-1] if lines else "",
+    )
+    return line if len(line) <= MESSAGE_LENGTH else line[: MESSAGE_LENGTH - 1] + "…"
 
 
 def _rq_failed(backend, limit: int) -> list[FailedTask]:
@@ -123,7 +137,8 @@ def _rq_failed(backend, limit: int) -> list[FailedTask]:
 
     ids = []
     for name in sorted(backend.queues):
-        # A failure's score is the time it will be forgotten, so the highest are the latest.
+        # A failure's score is the time it will be forgotten (failed at + the backend's FAILURE_TTL,
+        # one for every job), so the highest are the latest.
         key = FailedJobRegistry(queue=backend.queue(name)).key
         ids += [job_id.decode() for job_id in backend.connection.zrevrange(key, 0, limit - 1)]
     tasks = []
@@ -132,16 +147,17 @@ def _rq_failed(backend, limit: int) -> list[FailedTask]:
             continue
         errors = job.meta.get("errors", [])
         last = errors[-1] if errors else {}
-        _alias, task_path, _args, _kwargs = job.args
         ended = job.ended_at
         tasks.append(
             FailedTask(
                 id=job.id,
-                task_path=task_path,
+                # The task's path is the job's description (RQBackend.enqueue): its arguments are
+                # never unpickled here, so a job whose arguments no longer load still shows.
+                task_path=job.description or "",
                 failed_at=ended.replace(tzinfo=UTC) if ended and ended.tzinfo is None else ended,
                 attempts=max(len(errors), 1),
                 error=last.get("exception_class_path", ""),
-                message=_last_line(last.get("traceback", "") or job.exc_info or ""),
+                message=_message(last.get("traceback", ""), last.get("exception_class_path", "")),
             )
         )
     tasks.sort(key=lambda task: task.failed_at or datetime.min.replace(tzinfo=UTC), reverse=True)
@@ -159,7 +175,7 @@ def _database_failed(alias: str, limit: int) -> list[FailedTask]:
             failed_at=result.finished_at,
             attempts=max(len(result.worker_ids), 1),
             error=result.exception_class_path,
-            message=_last_line(result.traceback),
+            message=_message(result.traceback, result.exception_class_path),
         )
         for result in results.only("id", "task_path", "finished_at", "worker_ids", "exception_class_path", "traceback")[
             :limit

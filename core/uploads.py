@@ -10,15 +10,18 @@ checks who asks, then answers with ``private_download``.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, JpegImagePlugin
 
 from core.pdfs import PdfLimits, PdfRefusedError, pdf_clean
+
+if TYPE_CHECKING:
+    from django.db.models.fields.files import FieldFile
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 # The same bound as profile photos: decoding is what costs memory (about 3 bytes a pixel), not the file size.

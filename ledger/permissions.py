@@ -7,7 +7,7 @@ from django.http import Http404
 
 from ledger.models import ExportReport
 from network.models import Membership, Organisation
-from network.permissions import acts_as_staff, can_manage_organisation, is_member
+from network.permissions import MANAGER_ROLES, acts_as_staff, can_manage_organisation, is_member
 from network.selectors import centre_get
 
 
@@ -16,9 +16,7 @@ def can_report_exports_for(user, organisation: Organisation) -> bool:
     return (
         is_member(user)
         and organisation.kind == Organisation.Kind.STARTUP
-        and Membership.objects.filter(
-            organisation=organisation, user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
-        ).exists()
+        and Membership.objects.filter(organisation=organisation, user=user, role__in=MANAGER_ROLES).exists()
     )
 
 

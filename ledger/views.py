@@ -70,7 +70,8 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if kind == "update":
             if not editable:
                 raise PermissionDenied
-            # A copy: a refused change must not leave the page showing what was typed as the report's own.
+            # A copy, as the programmes' forms take: whatever a form does with its instance, the page
+            # beside a refused change shows the report as stored.
             form = ExportReportForm(request.POST, request.FILES, instance=copy.copy(report), editing=True)
             if form.is_valid():
                 try:

@@ -93,7 +93,8 @@ class User(AbstractUser):
     def get_short_name(self) -> str:
         return self.display_name
 
-    # What display_name reads, for lists that load only the columns they show (``.only()``).
+    # What display_name reads, for lists that load only the columns they show (``.only()``); not
+    # enough for ``member_link``, which also reads the profile's visibility.
     NAME_FIELDS = ("is_active", "email", "profile__display_name")
 
     @property

@@ -42,7 +42,7 @@ from mentorship.models import (
 )
 from mentorship.selectors import mentor_slots
 from mentorship.views.times import START_FORMAT, week_of
-from network.models import AuditEntry, Language, Notification, Sector
+from network.models import AuditEntry, Language, Notification, Sector, User
 from tests.mentorship.factories import AvailabilityRuleFactory, BookingFactory, MentorFactory, SessionTypeFactory
 from tests.network.factories import ProfileFactory
 
@@ -1784,6 +1784,13 @@ def test_my_sessions_query_count_does_not_grow_with_bookings(client_for, member)
     assert len(few_response.context["upcoming"]) + len(few_response.context["past"]) == 2
     assert len(many_response.context["upcoming"]) + len(many_response.context["past"]) == 12
     assert many == few
+
+    # and a mentor who left is named as one, still without a query of their own
+    gone = many_response.context["upcoming"][0].mentor.user
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    after, after_response = count_queries(client, "/sessions/")
+    assert after == few
+    assert "with a former member (your mentor)" in text(after_response)
 
 
 def add_mentor_bookings(mentor: Mentor, session_type: SessionType, count: int, start: int) -> None:
