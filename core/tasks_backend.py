@@ -168,7 +168,9 @@ class RQBackend(BaseTaskBackend):
         result = TaskResult(
             task=task,
             id=job.id,
-            status=status or _status(job.get_status()),
+            # The status as the job was fetched, before its results were read: a worker that finishes
+            # in between writes both at once (one MULTI), so a finished job always has its result here.
+            status=status or _status(job.get_status(refresh=False)),
             enqueued_at=_aware(job.enqueued_at),
             started_at=_aware(job.started_at),
             last_attempted_at=_aware(job.started_at),

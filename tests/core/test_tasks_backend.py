@@ -313,3 +313,23 @@ def test_a_scheduled_tasks_result_reads_while_the_scheduler_moves_it_and_keeps_i
     assert backend.get_result(legacy.id).task.run_after == due
     backend.connection.zrem(registry.key, legacy.id)
     assert backend.get_result(legacy.id).task.run_after is None
+
+
+def test_a_result_describes_the_job_as_it_was_read_so_a_finished_task_has_its_value(workers, queue_redis):
+    # given a task's job read from Redis while it waits (the first half of get_result)
+    from django.tasks import default_task_backend
+    from rq.job import Job
+
+    queued = expire_introduction.enqueue(999999)
+    backend = default_task_backend
+    job = Job.fetch(queued.id, connection=backend.connection)
+
+    # when a worker finishes it before the rest is read (its results, its status)
+    worker = workers()
+    wait_for(lambda: status_of(queued) == TaskResultStatus.SUCCESSFUL, what=lambda: worker_log(worker))
+    result = backend._result(job)
+
+    # then the result is the job as it was read, waiting; never finished without its value
+    assert result.status == TaskResultStatus.READY
+    assert status_of(queued) == TaskResultStatus.SUCCESSFUL
+    assert queued.return_value is False
