@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from core.tasks_health import failed_tasks
 from network.tasks import expire_introduction
 from tests.network.factories import ProfileFactory
-from tests.servers import free_port, redis_server
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -56,26 +56,16 @@ def test_the_database_queues_failed_tasks_newest_first_with_the_errors_last_line
     assert failed_tasks(limit=1) == tasks[:1]
 
 
-def test_the_redis_queues_failed_tasks_carry_every_attempts_error(settings):
+def test_the_redis_queues_failed_tasks_carry_every_attempts_error(rq_backend):
     from rq import SimpleWorker
 
-    with redis_server() as server:
-        settings.TASKS = {
-            "default": {
-                "BACKEND": "core.tasks_backend.RQBackend",
-                "QUEUES": ["default"],
-                "OPTIONS": {"URL": server.url, "RETRY_INTERVALS": []},
-            }
-        }
-        from django.tasks import task_backends
+    backend = rq_backend
+    # given two tasks that fail, one after the other
+    first = expire_introduction.enqueue("not-a-number")
+    second = expire_introduction.enqueue("nor-this")
+    SimpleWorker([backend.queue("default")], connection=backend.connection).work(burst=True)
 
-        backend = task_backends["default"]
-        # given two tasks that fail, one after the other
-        first = expire_introduction.enqueue("not-a-number")
-        second = expire_introduction.enqueue("nor-this")
-        SimpleWorker([backend.queue("default")], connection=backend.connection).work(burst=True)
-
-        tasks = failed_tasks()
+    tasks = failed_tasks()
 
     assert [t.id for t in tasks] == [second.id, first.id]
     assert tasks[0].task_path == "network.tasks.expire_introduction"

@@ -11,7 +11,6 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from core.tasks_health import queue_health
 from network.tasks import expire_introduction
-from tests.servers import redis_server
 
 pytestmark = pytest.mark.django_db
 
@@ -63,34 +62,24 @@ def test_readyz_reports_the_queue(client):
     assert body["tasks"]["failed_last_hour"] == 1
 
 
-def test_the_redis_queue_reports_its_backlog_its_stuck_tasks_and_its_failures(settings):
+def test_the_redis_queue_reports_its_backlog_its_stuck_tasks_and_its_failures(rq_backend):
     from rq import SimpleWorker
     from rq.registry import StartedJobRegistry
 
-    with redis_server() as server:
-        settings.TASKS = {
-            "default": {
-                "BACKEND": "core.tasks_backend.RQBackend",
-                "QUEUES": ["default"],
-                "OPTIONS": {"URL": server.url, "RETRY_INTERVALS": []},
-            }
-        }
-        from django.tasks import task_backends
+    backend = rq_backend
+    # given a task that fails (no retries here), run by a worker
+    failing = expire_introduction.enqueue("not-a-number")
+    SimpleWorker([backend.queue("default")], connection=backend.connection).work(burst=True)
+    failing.refresh()
+    assert failing.status == "FAILED"
+    assert failing.errors[0].exception_class_path == "builtins.ValueError"
+    # and a task waiting in the queue, and a running task whose worker stopped renewing it
+    expire_introduction.enqueue(1)
+    started = StartedJobRegistry(queue=backend.queue("default"))
+    backend.connection.zadd(started.key, {"lost:execution": (timezone.now() - timedelta(minutes=5)).timestamp()})
 
-        backend = task_backends["default"]
-        # given a task that fails (no retries here), run by a worker
-        failing = expire_introduction.enqueue("not-a-number")
-        SimpleWorker([backend.queue("default")], connection=backend.connection).work(burst=True)
-        failing.refresh()
-        assert failing.status == "FAILED"
-        assert failing.errors[0].exception_class_path == "builtins.ValueError"
-        # and a task waiting in the queue, and a running task whose worker stopped renewing it
-        expire_introduction.enqueue(1)
-        started = StartedJobRegistry(queue=backend.queue("default"))
-        backend.connection.zadd(started.key, {"lost:execution": (timezone.now() - timedelta(minutes=5)).timestamp()})
-
-        # when the queue is looked at ten minutes later
-        health = queue_health(now=timezone.now() + timedelta(minutes=10))
+    # when the queue is looked at ten minutes later
+    health = queue_health(now=timezone.now() + timedelta(minutes=10))
 
     # then
     assert health["oldest_ready_seconds"] in (600, 599)
