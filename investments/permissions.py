@@ -8,6 +8,7 @@ from django.http import Http404
 from investments.models import Application, Cohort, Evidence, Pitch
 from network.models import Membership, Organisation
 from network.permissions import MANAGER_ROLES, acts_as_staff, is_member
+from network.selectors import centre_get
 
 
 def is_incubator_staff(user, incubator: Organisation) -> bool:
@@ -46,7 +47,7 @@ def access_startup_to_pitch(user, slug: str) -> Organisation:
 
 def access_incubator(user, slug: str) -> Organisation:
     """The incubator for its staff; 404 for anyone else (its dashboard is not public)."""
-    incubator = Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first()
+    incubator = centre_get(slug=slug)
     if incubator is None or not is_incubator_staff(user, incubator):
         raise Http404
     return incubator
