@@ -10,11 +10,12 @@ checks who asks, then answers with ``private_download``.
 from __future__ import annotations
 
 import io
+import logging
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, JpegImagePlugin
 
@@ -38,6 +39,8 @@ SIGNATURES = (
 # Pillow reads these from an image's info when saving it again; nothing else of it is kept.
 KEPT_IMAGE_INFO = ("icc_profile", "transparency", "dpi")
 KEPT_ANIMATION_INFO = ("loop", "duration", "background", "disposal", "blend")
+
+logger = logging.getLogger(__name__)
 
 
 class ImageTooLargeError(ValueError):
@@ -150,10 +153,19 @@ def private_download(file: FieldFile, *, content_type: str, name: str) -> FileRe
 
     The content type is the one sniffed when it was stored; the name is the site's, never the
     uploader's, so nothing they chose reaches the reader's disk.
+
+    A record whose file is gone from storage (a restore that missed the private volume, a file
+    removed by hand) is not found for the reader, and an error in the log for whoever keeps the
+    storage: the record says there is evidence that nobody can read.
     """
     extension = file.name.rsplit(".", 1)[-1]
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        logger.error("A private file is missing from storage: %s (%s)", file.name, name)
+        raise Http404 from None
     response = FileResponse(
-        file.open("rb"),
+        handle,
         content_type=content_type or "application/octet-stream",
         as_attachment=True,
         filename=f"{name}.{extension}",

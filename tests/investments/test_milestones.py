@@ -350,6 +350,24 @@ def test_evidence_files_are_served_only_through_the_check(client, client_for, se
     assert b"".join(response.streaming_content) == (private_root / evidence.file.name).read_bytes()
 
 
+def test_evidence_missing_from_storage_is_not_found_and_logged(client_for, setting, private_root, caplog):
+    milestone = make_milestone(setting)
+    evidence = services.evidence_submit(
+        actor=setting.founder,
+        milestone=milestone,
+        value=Decimal(1),
+        upload=SimpleUploadedFile("r.pdf", PDF, content_type="application/pdf"),
+    )
+    (private_root / evidence.file.name).unlink()
+
+    response = client_for(setting.manager).get(reverse("investments:evidence-file", args=[evidence.pk]))
+
+    assert response.status_code == 404
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "core.uploads"] == [
+        ("ERROR", f"A private file is missing from storage: {evidence.file.name} (evidence-{evidence.pk})")
+    ]
+
+
 def test_the_board_query_count_is_constant(client_for, setting):
     client = client_for(setting.manager)
     milestone = make_milestone(setting)

@@ -236,6 +236,22 @@ def test_the_ladder_on_a_report_and_its_evidence(client, client_for, ledger):
     assert download["Cache-Control"] == "private, no-store"
 
 
+def test_evidence_missing_from_storage_is_not_found_and_logged(client_for, ledger, private_root, caplog):
+    filed = services.export_report_submit(
+        actor=ledger.founder, centre=ledger.centre, organisation=ledger.startup,
+        data={"year": 2026, "quarter": 2, "amount": Decimal(10000), "currency": "USD"},
+        evidence=SimpleUploadedFile("statement.pdf", PDF, content_type="application/pdf"),
+    )  # fmt: skip
+    (private_root / filed.evidence.name).unlink()
+
+    response = client_for(ledger.manager).get(reverse("ledger:export-evidence", args=[filed.pk]))
+
+    assert response.status_code == 404
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "core.uploads"] == [
+        ("ERROR", f"A private file is missing from storage: {filed.evidence.name} (export-{filed.pk})")
+    ]
+
+
 def test_outsiders_posting_change_nothing(client_for, ledger):
     filed = report(ledger)
     before = (list(ExportReport.objects.values_list("status", "amount")), events())
