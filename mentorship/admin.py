@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mentorship import services
 from mentorship.models import AvailabilityRule, BlockedDate, Booking, Endorsement, Feedback, Mentor, SessionType
+from mentorship.permissions import can_moderate_reviews
 from network.admin import AuditedAdminMixin, AuditedModelAdmin
 
 
@@ -57,6 +58,41 @@ class BookingAdmin(AuditedModelAdmin):
         return False
 
 
-admin.site.register(Feedback, AuditedModelAdmin)
+@admin.register(Feedback)
+class FeedbackAdmin(AuditedModelAdmin):
+    """Feedback on sessions; the founders' shared reviews are read here and published or declined
+    (through the service, which writes the audit entry and tells the mentor or the founder)."""
+
+    list_display = ["booking", "author", "rating", "review", "review_changed_at"]
+    list_filter = ["review"]
+    list_select_related = ["booking__mentor__user__profile", "author__profile"]
+    raw_id_fields = ["booking", "author"]
+    readonly_fields = ["review", "review_changed_at", "reviewed_by"]
+    ordering = ["-created_at"]
+    actions = ["publish_reviews", "decline_reviews"]
+
+    def has_moderate_permission(self, request) -> bool:
+        return can_moderate_reviews(request.user)
+
+    def _moderate(self, request, queryset, *, publish: bool) -> None:
+        done = 0
+        for feedback in queryset.filter(review=Feedback.Review.PENDING):
+            services.review_moderate(actor=request.user, feedback=feedback, publish=publish)
+            done += 1
+        skipped = queryset.count() - done
+        self.message_user(request, _("%(count)d reviews updated.") % {"count": done}, messages.SUCCESS)
+        if skipped:
+            unchanged = _("%(count)d were not waiting for staff and are unchanged.") % {"count": skipped}
+            self.message_user(request, unchanged, messages.WARNING)
+
+    @admin.action(description=_("Publish the selected reviews on the mentors' pages"), permissions=["moderate"])
+    def publish_reviews(self, request, queryset):
+        self._moderate(request, queryset, publish=True)
+
+    @admin.action(description=_("Decline the selected reviews"), permissions=["moderate"])
+    def decline_reviews(self, request, queryset):
+        self._moderate(request, queryset, publish=False)
+
+
 admin.site.register(Endorsement, AuditedModelAdmin)
 admin.site.register(BlockedDate, AuditedModelAdmin)

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mentorship import selectors
-from mentorship.models import Mentor
-from mentorship.permissions import RoomState, can_manage_mentoring, can_vet_mentors, room_state
+from mentorship.models import Feedback, Mentor
+from mentorship.permissions import RoomState, can_manage_mentoring, can_moderate_reviews, can_vet_mentors, room_state
 from network.dashboard_blocks import Block, Item
 from network.permissions import is_member
 
@@ -33,6 +33,8 @@ def mentoring_blocks(*, user) -> list[Block]:
         blocks += _mentor_blocks(mentor=selectors.mentor_get_for_user(user=user), now=now)
     if can_vet_mentors(user):
         blocks += _vetting_blocks()
+    if can_moderate_reviews(user):
+        blocks += _review_blocks()
     return blocks
 
 
@@ -212,5 +214,27 @@ def _vetting_blocks() -> list[Block]:
             count=queue["count"],
             items=items,
             empty=_("Nobody is waiting."),
+        )
+    ]
+
+
+def _review_blocks() -> list[Block]:
+    from django.utils.http import urlencode
+
+    queue = selectors.review_queue()
+    url = f"{reverse('admin:mentorship_feedback_changelist')}?{urlencode({'review__exact': Feedback.Review.PENDING})}"
+    items = []
+    if queue["oldest"] is not None:
+        items.append(Item(_("The oldest has waited %(age)s") % {"age": timesince(queue["oldest"], depth=1)}))
+    return [
+        Block(
+            role="editor",
+            key="review-moderation",
+            title=_("Reviews waiting to be read"),
+            url=url,
+            link=_("Read reviews"),
+            count=queue["count"],
+            items=items,
+            empty=_("No review is waiting."),
         )
     ]

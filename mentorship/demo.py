@@ -91,7 +91,11 @@ def _bookings(accounts: dict, mentors: list[Mentor]) -> None:
         created_at=now - timedelta(days=14),
         responded_at=now - timedelta(days=13),
     )
-    Feedback.objects.create(booking=held, author=founder, rating=5, comment="Clear, practical advice on idempotency.")
+    # The founder shared theirs as a review, and staff published it on the mentor's page.
+    Feedback.objects.create(
+        booking=held, author=founder, rating=5, comment="Clear, practical advice on idempotency.",
+        review=Feedback.Review.PUBLISHED, review_changed_at=now - timedelta(days=9),
+    )  # fmt: skip
     Feedback.objects.create(booking=held, author=demo_mentor.user, rating=5, comment="Well prepared founder.")
     # A session starting within the hour (its room is open), one confirmed in a
     # few days, and one request waiting for the mentor.
@@ -158,6 +162,8 @@ CHAT = [
     "One more question about the term sheet.",
     "Ask away.",
 ]
+# Founders' feedback, in turn: half shared as reviews (most published, one in ten still waiting for staff).
+REVIEWS = [Feedback.Review.PUBLISHED] * 4 + [Feedback.Review.PENDING] + [Feedback.Review.PRIVATE] * 5
 COMMENTS = [
     "Clear, practical advice.",
     "Well prepared; good questions.",
@@ -297,6 +303,8 @@ def _bulk_bookings(
                     Feedback(
                         author_id=founder["user_id"], rating=5 - (i + k) % 3, comment=COMMENTS[(i + k) % len(COMMENTS)],
                         may_feature=(i + k) % 7 == 0, created_at=booking.end + timedelta(hours=1),
+                        review=(review := REVIEWS[(i + k) % len(REVIEWS)]),
+                        review_changed_at=None if review == "private" else booking.end + timedelta(days=1),
                     )
                 )  # fmt: skip
             if i % 3 == 0:  # …and the mentor rates one in three

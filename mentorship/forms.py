@@ -123,6 +123,23 @@ class FeedbackForm(forms.Form):
         label=_("Comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     may_feature = forms.BooleanField(label=_("Rabta may feature this session in a success story"), required=False)
+    share_review = forms.BooleanField(
+        label=_("Show my rating and comment on my mentor's page, with my name"),
+        help_text=_("Rabta's staff read it first. You can take it down at any time."),
+        required=False,
+    )
+
+    def __init__(self, *args, founder: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A mentor's rating of a founder is never public.
+        if not founder:
+            del self.fields["share_review"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("share_review") and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("Write a comment to share it as a review."))
+        return cleaned
 
 
 class EndorsementForm(forms.Form):

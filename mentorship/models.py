@@ -410,15 +410,41 @@ class Booking(models.Model):
 
 
 class Feedback(models.Model):
+    """A rating and comment on a held session, by either side. The founder's feedback on their mentor
+    becomes a review on the mentor's page when its author shares it and staff have read it."""
+
+    class Review(models.TextChoices):
+        PRIVATE = "private", _("Private")  # never shared, or taken down by its author
+        PENDING = "pending", _("Waiting for staff")
+        PUBLISHED = "published", _("On the mentor's page")
+        DECLINED = "declined", _("Not published")
+
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="feedback")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(_("comment"), max_length=2000, blank=True)
     may_feature = models.BooleanField(_("Rabta may feature this session in a story"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    review = models.CharField(_("review"), max_length=10, choices=Review.choices, default=Review.PRIVATE)
+    # When the review last changed state, and the staff member who published or declined it.
+    review_changed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
+        permissions = [("moderate_review", "Can publish or decline reviews")]
+        indexes = [
+            # The staff's queue: the few reviews waiting, oldest first.
+            models.Index(fields=["review_changed_at"], name="mentorship_review_pending", condition=Q(review="pending")),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(review="private") | ~Q(comment=""),
+                name="mentorship_feedback_review_has_words",
+                violation_error_code="review_without_comment",
+                violation_error_message=_("Write a comment to share it as a review."),
+            ),
             models.UniqueConstraint(
                 fields=["booking", "author"],
                 name="mentorship_feedback_once_per_author",

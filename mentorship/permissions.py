@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mentorship.models import Booking, Endorsement, Mentor
+from mentorship.models import Booking, Endorsement, Feedback, Mentor
 from network.permissions import can_open_staff_tools, is_member
 
 
@@ -125,6 +125,44 @@ def can_endorse_founder(user, booking: Booking) -> bool:
         and booking.status == Booking.Status.COMPLETED
         and endorsement_refusal(booking.mentor, booking.mentee) is None
     )
+
+
+def review_share_refusal(feedback: Feedback) -> str | None:
+    """Why ``feedback`` may not go to staff as a review of the mentor, or None when it may: the
+    founder's own feedback on the session (a mentor's rating of a founder is never public), with a
+    comment, kept private so far. A declined review stays declined."""
+    if feedback.author_id != feedback.booking.mentee_id:
+        return _("Only the founder's feedback on a session can be shared as a review.")
+    if not feedback.comment:
+        return _("Write a comment to share it as a review.")
+    if feedback.review != Feedback.Review.PRIVATE:
+        return _("This feedback has already been shared.")
+    return None
+
+
+def can_share_review(user, feedback: Feedback | None) -> bool:
+    """Whether ``user`` may share ``feedback`` as a review (the form and the service ask the same)."""
+    return (
+        feedback is not None
+        and is_member(user)
+        and feedback.author_id == user.pk
+        and review_share_refusal(feedback) is None
+    )
+
+
+def can_withdraw_review(user, feedback: Feedback | None) -> bool:
+    """Its author may take a shared review down at any time, waiting or published."""
+    return (
+        feedback is not None
+        and is_member(user)
+        and feedback.author_id == user.pk
+        and feedback.review in (Feedback.Review.PENDING, Feedback.Review.PUBLISHED)
+    )
+
+
+def can_moderate_reviews(user) -> bool:
+    """Staff who read shared reviews before they appear, in the Django admin."""
+    return can_open_staff_tools(user) and user.has_perm("mentorship.moderate_review")
 
 
 def require_mentor_of(user, booking: Booking) -> None:

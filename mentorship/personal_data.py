@@ -64,6 +64,7 @@ def export(user) -> dict[str, Any]:
                 "rating": f.rating,
                 "comment": f.comment,
                 "may_feature": f.may_feature,
+                "review": f.review,
                 "at": _iso(f.created_at),
             }
             for f in Feedback.objects.filter(author=user).order_by("created_at", "id")

@@ -203,7 +203,39 @@ def mentor_get_for_user(*, user) -> Mentor | None:
 
 
 def feedback_get(*, booking: Booking, author) -> Feedback | None:
-    return Feedback.objects.filter(booking=booking, author=author).first()
+    feedback = Feedback.objects.filter(booking=booking, author=author).first()
+    if feedback is not None:
+        feedback.booking = booking  # the rules on reviews read who the founder is
+    return feedback
+
+
+# Reviews shown on a mentor's page, newest first; the rest are counted.
+REVIEWS_SHOWN = 10
+
+
+def mentor_reviews(*, mentor: Mentor) -> dict:
+    """The published reviews of ``mentor``: the newest ``REVIEWS_SHOWN`` with their authors, and how
+    many there are (counted over all of them in the same query)."""
+    from django.db.models import Window
+
+    shown = list(
+        Feedback.objects.filter(booking__mentor=mentor, review=Feedback.Review.PUBLISHED)
+        .select_related("author__profile")
+        .only("rating", "comment", "created_at", "author__is_active", "author__email", "author__profile__display_name",
+              "author__profile__visibility", "author__profile__user_id")
+        .annotate(total=Window(Count("id")))
+        .order_by("-created_at", "-id")[:REVIEWS_SHOWN]
+    )  # fmt: skip
+    return {"shown": shown, "count": shown[0].total if shown else 0}
+
+
+def review_queue() -> dict:
+    """Reviews waiting for staff: how many, and since when the oldest has waited. One query."""
+    from django.db.models import Min
+
+    return Feedback.objects.filter(review=Feedback.Review.PENDING).aggregate(
+        count=Count("id"), oldest=Min("review_changed_at")
+    )
 
 
 def feedback_list_received(*, mentor: Mentor) -> QuerySet[Feedback]:

@@ -39,7 +39,14 @@ from mentorship.models import (
     SessionType,
     new_feed_token,
 )
-from mentorship.permissions import cancel_is_late, endorsement_refusal, is_participant, reschedule_refusal
+from mentorship.permissions import (
+    can_moderate_reviews,
+    cancel_is_late,
+    endorsement_refusal,
+    is_participant,
+    reschedule_refusal,
+    review_share_refusal,
+)
 from mentorship.selectors import holding_bookings, mentor_slots, request_ttl
 from mentorship.signals import session_featurable
 from network.audit import audit_record
@@ -676,8 +683,16 @@ def booking_expire(*, booking_id: int, now: datetime | None = None) -> bool:
 
 @transaction.atomic
 def feedback_submit(
-    *, author: User, booking: Booking, rating: int, comment: str = "", may_feature: bool = False
+    *,
+    author: User,
+    booking: Booking,
+    rating: int,
+    comment: str = "",
+    may_feature: bool = False,
+    share_review: bool = False,
 ) -> Feedback:
+    """The author's rating of a held session. ``share_review``: the founder also asks for it to be
+    shown on the mentor's page (``review_share``), in the same step."""
     if author.pk not in (booking.mentee_id, booking.mentor.user_id):
         raise PermissionDenied
     if booking.status != Booking.Status.COMPLETED:
@@ -685,9 +700,20 @@ def feedback_submit(
     if Feedback.objects.filter(booking=booking, author=author).exists():
         raise ValidationError(_("You already left feedback for this session."))
     feedback = Feedback(booking=booking, author=author, rating=rating, comment=comment.strip(), may_feature=may_feature)
+    if share_review:
+        refusal = review_share_refusal(feedback)
+        if refusal is not None:
+            raise ValidationError(refusal)
+        feedback.review = Feedback.Review.PENDING
+        feedback.review_changed_at = timezone.now()
     feedback.full_clean()
     feedback.save()
-    audit_record(actor=author, event="mentorship.feedback.create", target=feedback, data={"rating": rating})
+    audit_record(
+        actor=author,
+        event="mentorship.feedback.create",
+        target=feedback,
+        data={"rating": rating, "review": feedback.review},
+    )
     both = list(Feedback.objects.filter(booking=booking))
     if len(both) == 2 and all(f.rating >= FEATURE_RATING and f.may_feature for f in both):
         transaction.on_commit(lambda: session_featurable.send(sender=Booking, booking=booking))
@@ -696,6 +722,80 @@ def feedback_submit(
 
 # Both sides rate a session at least this high (and agree) before an editor is offered its story.
 FEATURE_RATING = 4
+
+
+# --- Reviews -------------------------------------------------------------------
+
+
+def _locked_feedback(feedback: Feedback) -> Feedback:
+    return Feedback.objects.select_for_update().select_related("booking__mentor__user").get(pk=feedback.pk)
+
+
+def _set_review(feedback: Feedback, review: str, *, by: User | None = None) -> None:
+    feedback.review = review
+    feedback.review_changed_at = timezone.now()
+    feedback.reviewed_by = by
+    feedback.save(update_fields=["review", "review_changed_at", "reviewed_by"])
+
+
+@transaction.atomic
+def review_share(*, actor: User, feedback: Feedback) -> Feedback:
+    """The founder asks for their feedback to be shown on the mentor's page; staff read it first."""
+    feedback = _locked_feedback(feedback)
+    if feedback.author_id != actor.pk:
+        raise PermissionDenied
+    refusal = review_share_refusal(feedback)
+    if refusal is not None:
+        raise ValidationError(refusal)
+    _set_review(feedback, Feedback.Review.PENDING)
+    audit_record(actor=actor, event="mentorship.review.share", target=feedback)
+    return feedback
+
+
+@transaction.atomic
+def review_withdraw(*, actor: User, feedback: Feedback) -> Feedback:
+    """Its author takes a review down, waiting or published: it is private again at once."""
+    feedback = _locked_feedback(feedback)
+    if feedback.author_id != actor.pk:
+        raise PermissionDenied
+    if feedback.review not in (Feedback.Review.PENDING, Feedback.Review.PUBLISHED):
+        raise ValidationError(_("This feedback is not shared."))
+    was = feedback.review
+    _set_review(feedback, Feedback.Review.PRIVATE)
+    audit_record(actor=actor, event="mentorship.review.withdraw", target=feedback, data={"was": was})
+    return feedback
+
+
+@transaction.atomic
+def review_moderate(*, actor: User, feedback: Feedback, publish: bool) -> Feedback:
+    """Staff publish a waiting review on the mentor's page, or decline it. The mentor is told of a
+    published review; the founder of a declined one."""
+    if not can_moderate_reviews(actor):
+        raise PermissionDenied
+    feedback = _locked_feedback(feedback)
+    if feedback.review != Feedback.Review.PENDING:
+        raise ValidationError(_("This review is not waiting for staff."))
+    mentor = feedback.booking.mentor
+    if publish:
+        _set_review(feedback, Feedback.Review.PUBLISHED, by=actor)
+        audit_record(actor=actor, event="mentorship.review.publish", target=feedback)
+        notification_create(
+            recipient=mentor.user,
+            kind="mentorship.review.publish",
+            message=_("A review from %(name)s is now on your mentor page.") % {"name": feedback.author.display_name},
+            url=mentor.get_absolute_url(),
+        )
+    else:
+        _set_review(feedback, Feedback.Review.DECLINED, by=actor)
+        audit_record(actor=actor, event="mentorship.review.decline", target=feedback)
+        notification_create(
+            recipient=feedback.author,
+            kind="mentorship.review.decline",
+            message=_("Your review of %(name)s was not published. Your rating still counts.")
+            % {"name": mentor.user.display_name},
+            url=feedback.booking.get_absolute_url(),
+        )
+    return feedback
 
 
 @transaction.atomic

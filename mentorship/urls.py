@@ -23,6 +23,7 @@ urlpatterns = [
     path("sessions/<id:pk>/no-show/", bookings.booking_no_show, name="booking-no-show"),
     path("sessions/<id:pk>/move/<slot:start>/", bookings.booking_reschedule, name="booking-reschedule"),
     path("sessions/<id:pk>/feedback/", bookings.feedback_create, name="feedback-create"),
+    path("sessions/<id:pk>/review/", bookings.review_update, name="review-update"),
     path("sessions/<id:pk>/endorse/", bookings.endorsement_create, name="endorsement-create"),
     path("sessions/<id:pk>/calendar.ics", calendars.booking_ics, name="booking-ics"),
     path("sessions/<id:pk>/room/", room.booking_room, name="booking-room"),

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,8 @@ from mentorship.permissions import (
     access_booking,
     can_endorse_founder,
     can_reschedule_booking,
+    can_share_review,
+    can_withdraw_review,
     cancel_is_late,
     reschedule_refusal,
     room_state,
@@ -90,7 +92,11 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "has_ended": booking.end <= now,
             "has_started": booking.start <= now,
             "my_feedback": my_feedback,
-            "feedback_form": FeedbackForm() if booking.status == Booking.Status.COMPLETED and not my_feedback else None,
+            "feedback_form": FeedbackForm(founder=not is_mentor)
+            if booking.status == Booking.Status.COMPLETED and not my_feedback
+            else None,
+            "can_share_review": can_share_review(request.user, my_feedback),
+            "can_withdraw_review": can_withdraw_review(request.user, my_feedback),
             "endorsement_form": EndorsementForm() if can_endorse_founder(request.user, booking) else None,
             "cancel_form": ReasonForm(),
             "decline_form": OptionalReasonForm(),
@@ -215,9 +221,12 @@ def booking_reschedule(request: HttpRequest, pk: int, start: datetime) -> HttpRe
 @require_POST
 def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
     booking = access_booking(request.user, pk)
-    form = FeedbackForm(request.POST)
+    form = FeedbackForm(request.POST, founder=booking.mentee_id == request.user.pk)
     if not form.is_valid():
-        messages.error(request, _("Choose a rating from 1 to 5."))
+        if "rating" in form.errors:
+            messages.error(request, _("Choose a rating from 1 to 5."))
+        for error in form.errors.get("comment", []):
+            messages.error(request, error)
         return redirect(booking)
     try:
         services.feedback_submit(author=request.user, booking=booking, **form.cleaned_data)
@@ -225,6 +234,29 @@ def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Thank you for your feedback."))
+    return redirect(booking)
+
+
+@login_required
+@require_POST
+def review_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """The founder shares their feedback on the session as a review of the mentor, or takes it down."""
+    booking = access_booking(request.user, pk)
+    feedback = selectors.feedback_get(booking=booking, author=request.user)
+    if feedback is None:
+        raise Http404
+    action = request.POST.get("action")
+    try:
+        if action == "share":
+            services.review_share(actor=request.user, feedback=feedback)
+            messages.success(request, _("Thank you. Your review appears on the mentor's page once staff have read it."))
+        elif action == "withdraw":
+            services.review_withdraw(actor=request.user, feedback=feedback)
+            messages.success(request, _("Your review is taken down. Your rating still counts."))
+        else:
+            return HttpResponseBadRequest()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     return redirect(booking)
 
 

@@ -132,6 +132,7 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "same_zone": str(viewer_tz) == str(mentor_tz),
         "can_book": can_book(request.user, mentor),
         "stats": selectors.mentor_stats(mentor=mentor),
+        "reviews": None if request.htmx else selectors.mentor_reviews(mentor=mentor),
         # Up to the end of the week shown: browsing to the week of a change, the times move by an hour.
         "notices": dst_notices(mine=viewer_tz, theirs=mentor_tz, until=week_bounds(viewer_tz, week)[1])
         if str(viewer_tz) != str(mentor_tz)

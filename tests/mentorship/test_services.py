@@ -1618,7 +1618,10 @@ def test_feedback_submit_by_each_side_once(held, member, mentor):
         ("mentorship.feedback.create", member.pk),
         ("mentorship.feedback.create", mentor.user_id),
     ]
-    assert list(AuditEntry.objects.order_by("id").values_list("data", flat=True)) == [{"rating": 5}, {"rating": 4}]
+    assert list(AuditEntry.objects.order_by("id").values_list("data", flat=True)) == [
+        {"rating": 5, "review": "private"},
+        {"rating": 4, "review": "private"},
+    ]
 
 
 def test_feedback_submit_twice_is_refused(held, member):

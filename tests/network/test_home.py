@@ -17,7 +17,7 @@ from cms.stories import story_draft_create
 from investments import services as investment_services
 from investments.models import Application, Cohort, Interest, InvestorProfile, Pitch, Question
 from mentorship import services as mentorship_services
-from mentorship.models import Booking, Mentor
+from mentorship.models import Booking, Feedback, Mentor
 from mentorship.selectors import month_start, week_bounds
 from network import services as network_services
 from network.models import Membership, Sector
@@ -607,6 +607,11 @@ def everything(n: int) -> object:
     for i in range(n):
         IntroductionFactory(recipient=user)
         draft_story(f"milestone:{i}", f"Story {i}")
+        held = BookingFactory(status=Booking.Status.COMPLETED, start=now - timedelta(days=10 + i))
+        Feedback.objects.create(
+            booking=held, author=held.mentee, rating=5, comment="Clear advice.", review=Feedback.Review.PENDING,
+            review_changed_at=now,
+        )  # fmt: skip
     return user
 
 
@@ -623,9 +628,10 @@ def test_the_home_of_a_member_with_every_role_runs_the_same_queries_with_1_or_5_
     assert shown["investor"]["matching-deals"].count == n
     assert shown["incubator"]["applications-to-decide"].count == n
     assert shown["editor"]["story-drafts"].count == n
+    assert shown["editor"]["review-moderation"].count == n
     assert shown["member"]["introductions"].count == n
 
     # then: the same number for 1 and for 5 (a session, the member with their profile, then each app's
     # blocks and tools in a fixed number of queries)
-    with django_assert_num_queries(49):
+    with django_assert_num_queries(50):
         assert client.get(reverse("network:dashboard")).status_code == 200
