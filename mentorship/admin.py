@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from mentorship import services
 from mentorship.models import AvailabilityRule, BlockedDate, Booking, Endorsement, Feedback, Mentor, SessionType
@@ -61,35 +64,61 @@ class BookingAdmin(AuditedModelAdmin):
 @admin.register(Feedback)
 class FeedbackAdmin(AuditedModelAdmin):
     """Feedback on sessions; the founders' shared reviews are read here and published or declined
-    (through the service, which writes the audit entry and tells the mentor or the founder)."""
+    (through the service, which writes the audit entry and tells the mentor or the founder). A
+    founder's words are theirs: nothing here edits them."""
 
-    list_display = ["booking", "author", "rating", "review", "review_changed_at"]
+    list_display = ["booking", "author", "rating", "words", "review", "review_changed_at"]
     list_filter = ["review"]
     list_select_related = ["booking__mentor__user__profile", "author__profile"]
-    raw_id_fields = ["booking", "author"]
-    readonly_fields = ["review", "review_changed_at", "reviewed_by"]
+    fields = ["booking", "author", "rating", "comment", "may_feature", "review", "review_changed_at", "reviewed_by"]
+    readonly_fields = fields
     ordering = ["-created_at"]
     actions = ["publish_reviews", "decline_reviews"]
+
+    @admin.display(description=_("Comment"))
+    def words(self, feedback: Feedback) -> str:
+        return Truncator(feedback.comment).chars(160)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The change page only shows the feedback; the actions on the list do the moderating.
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or can_moderate_reviews(request.user)
 
     def has_moderate_permission(self, request) -> bool:
         return can_moderate_reviews(request.user)
 
     def _moderate(self, request, queryset, *, publish: bool) -> None:
-        done = 0
-        for feedback in queryset.filter(review=Feedback.Review.PENDING):
-            services.review_moderate(actor=request.user, feedback=feedback, publish=publish)
-            done += 1
-        skipped = queryset.count() - done
-        self.message_user(request, _("%(count)d reviews updated.") % {"count": done}, messages.SUCCESS)
+        done = skipped = 0
+        for feedback in queryset.select_related("author"):
+            try:
+                services.review_moderate(actor=request.user, feedback=feedback, publish=publish)
+            except ValidationError:
+                skipped += 1
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d review updated.", "%(count)d reviews updated.", done) % {"count": done},
+            messages.SUCCESS,
+        )
         if skipped:
-            unchanged = _("%(count)d were not waiting for staff and are unchanged.") % {"count": skipped}
+            unchanged = ngettext(
+                "%(count)d could not be changed this way and is unchanged.",
+                "%(count)d could not be changed this way and are unchanged.",
+                skipped,
+            ) % {"count": skipped}
             self.message_user(request, unchanged, messages.WARNING)
 
     @admin.action(description=_("Publish the selected reviews on the mentors' pages"), permissions=["moderate"])
     def publish_reviews(self, request, queryset):
         self._moderate(request, queryset, publish=True)
 
-    @admin.action(description=_("Decline the selected reviews"), permissions=["moderate"])
+    @admin.action(description=_("Decline the selected reviews (takes published ones down)"), permissions=["moderate"])
     def decline_reviews(self, request, queryset):
         self._moderate(request, queryset, publish=False)
 

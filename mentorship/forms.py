@@ -124,8 +124,11 @@ class FeedbackForm(forms.Form):
     )
     may_feature = forms.BooleanField(label=_("Rabta may feature this session in a success story"), required=False)
     share_review = forms.BooleanField(
-        label=_("Show my rating and comment on my mentor's page, with my name"),
-        help_text=_("Rabta's staff read it first. You can take it down at any time."),
+        label=_("Show my rating and comment on my mentor's page"),
+        help_text=_(
+            "Rabta's staff read it first. Members who may see your profile see your name; others see "
+            "\u201ca founder on Rabta\u201d. You can take it down at any time."
+        ),
         required=False,
     )
 

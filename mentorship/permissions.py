@@ -160,6 +160,21 @@ def can_withdraw_review(user, feedback: Feedback | None) -> bool:
     )
 
 
+def review_moderation_refusal(feedback: Feedback, *, publish: bool) -> str | None:
+    """Why staff may not publish (or decline) ``feedback``, or None when they may: a waiting review is
+    published or declined; a published one can be taken down (declined) later; a review whose
+    author has left is never published."""
+    if publish:
+        if feedback.review != Feedback.Review.PENDING:
+            return _("This review is not waiting for staff.")
+        if not feedback.author.is_active:
+            return _("The author of this review has left Rabta.")
+        return None
+    if feedback.review not in (Feedback.Review.PENDING, Feedback.Review.PUBLISHED):
+        return _("This review is neither waiting nor published.")
+    return None
+
+
 def can_moderate_reviews(user) -> bool:
     """Staff who read shared reviews before they appear, in the Django admin."""
     return can_open_staff_tools(user) and user.has_perm("mentorship.moderate_review")

@@ -65,6 +65,7 @@ def export(user) -> dict[str, Any]:
                 "comment": f.comment,
                 "may_feature": f.may_feature,
                 "review": f.review,
+                "review_changed_at": _iso(f.review_changed_at) if f.review_changed_at else None,
                 "at": _iso(f.created_at),
             }
             for f in Feedback.objects.filter(author=user).order_by("created_at", "id")
@@ -89,7 +90,8 @@ def erase(*, user, now: datetime) -> None:
 
     Kept, attributed to "a former member": past sessions, room messages (the other participant's
     history too), shared notes, feedback they gave (a mentor's ratings rest on it) and endorsements
-    they gave (the founder's).
+    they gave (the founder's). Their reviews go back to private: no words of theirs stay on a
+    mentor's page once they have left.
     """
     from mentorship.services import booking_cancel
 
@@ -100,3 +102,6 @@ def erase(*, user, now: datetime) -> None:
     CalendarFeed.objects.filter(user=user).delete()
     Mentor.objects.filter(user=user).update(expertise="", meeting_url="", status=Mentor.Status.SUSPENDED)
     Endorsement.objects.filter(founder=user).delete()
+    Feedback.objects.filter(author=user).exclude(review=Feedback.Review.PRIVATE).update(
+        review=Feedback.Review.PRIVATE, review_changed_at=now
+    )

@@ -219,7 +219,8 @@ def mentor_reviews(*, mentor: Mentor) -> dict:
     from django.db.models import Window
 
     shown = list(
-        Feedback.objects.filter(booking__mentor=mentor, review=Feedback.Review.PUBLISHED)
+        # A deactivated author's words leave the page with them (and come back if staff reactivate them).
+        Feedback.objects.filter(booking__mentor=mentor, review=Feedback.Review.PUBLISHED, author__is_active=True)
         .select_related("author__profile")
         .only("rating", "comment", "created_at", "author__is_active", "author__email", "author__profile__display_name",
               "author__profile__visibility", "author__profile__user_id")

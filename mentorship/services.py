@@ -45,6 +45,7 @@ from mentorship.permissions import (
     endorsement_refusal,
     is_participant,
     reschedule_refusal,
+    review_moderation_refusal,
     review_share_refusal,
 )
 from mentorship.selectors import holding_bookings, mentor_slots, request_ttl
@@ -728,7 +729,11 @@ FEATURE_RATING = 4
 
 
 def _locked_feedback(feedback: Feedback) -> Feedback:
-    return Feedback.objects.select_for_update().select_related("booking__mentor__user").get(pk=feedback.pk)
+    return (
+        Feedback.objects.select_for_update(of=("self",))
+        .select_related("booking__mentor__user", "author")
+        .get(pk=feedback.pk)
+    )
 
 
 def _set_review(feedback: Feedback, review: str, *, by: User | None = None) -> None:
@@ -768,13 +773,14 @@ def review_withdraw(*, actor: User, feedback: Feedback) -> Feedback:
 
 @transaction.atomic
 def review_moderate(*, actor: User, feedback: Feedback, publish: bool) -> Feedback:
-    """Staff publish a waiting review on the mentor's page, or decline it. The mentor is told of a
-    published review; the founder of a declined one."""
+    """Staff publish a waiting review on the mentor's page, or decline it (a published one too: taken
+    down). The mentor is told of a published review; the founder of a declined one."""
     if not can_moderate_reviews(actor):
         raise PermissionDenied
     feedback = _locked_feedback(feedback)
-    if feedback.review != Feedback.Review.PENDING:
-        raise ValidationError(_("This review is not waiting for staff."))
+    refusal = review_moderation_refusal(feedback, publish=publish)
+    if refusal is not None:
+        raise ValidationError(refusal)
     mentor = feedback.booking.mentor
     if publish:
         _set_review(feedback, Feedback.Review.PUBLISHED, by=actor)
@@ -786,8 +792,9 @@ def review_moderate(*, actor: User, feedback: Feedback, publish: bool) -> Feedba
             url=mentor.get_absolute_url(),
         )
     else:
+        was = feedback.review
         _set_review(feedback, Feedback.Review.DECLINED, by=actor)
-        audit_record(actor=actor, event="mentorship.review.decline", target=feedback)
+        audit_record(actor=actor, event="mentorship.review.decline", target=feedback, data={"was": was})
         notification_create(
             recipient=feedback.author,
             kind="mentorship.review.decline",

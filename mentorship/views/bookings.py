@@ -65,12 +65,21 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = access_booking(request.user, pk)
+    return _render_booking_detail(request, booking)
+
+
+def _render_booking_detail(
+    request: HttpRequest, booking: Booking, *, feedback_form: FeedbackForm | None = None, status: int = 200
+) -> HttpResponse:
+    """One session's page; ``feedback_form`` is a submitted form shown again with its errors."""
     is_mentor = booking.mentor.user_id == request.user.pk
     other = booking.mentee if is_mentor else booking.mentor.user
     now = timezone.now()
     my_feedback = selectors.feedback_get(booking=booking, author=request.user)
     viewer_tz = viewer_zone(request)
     moves, latest = selectors.booking_moves(booking=booking)
+    if feedback_form is None and booking.status == Booking.Status.COMPLETED and not my_feedback:
+        feedback_form = FeedbackForm(founder=not is_mentor)
     return render(
         request,
         "mentorship/booking_detail.html",
@@ -92,9 +101,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "has_ended": booking.end <= now,
             "has_started": booking.start <= now,
             "my_feedback": my_feedback,
-            "feedback_form": FeedbackForm(founder=not is_mentor)
-            if booking.status == Booking.Status.COMPLETED and not my_feedback
-            else None,
+            "feedback_form": feedback_form,
             "can_share_review": can_share_review(request.user, my_feedback),
             "can_withdraw_review": can_withdraw_review(request.user, my_feedback),
             "endorsement_form": EndorsementForm() if can_endorse_founder(request.user, booking) else None,
@@ -116,6 +123,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 viewer_tz
             ),
         },
+        status=status,
     )
 
 
@@ -223,11 +231,8 @@ def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
     booking = access_booking(request.user, pk)
     form = FeedbackForm(request.POST, founder=booking.mentee_id == request.user.pk)
     if not form.is_valid():
-        if "rating" in form.errors:
-            messages.error(request, _("Choose a rating from 1 to 5."))
-        for error in form.errors.get("comment", []):
-            messages.error(request, error)
-        return redirect(booking)
+        # Shown again with what they wrote and the errors beside the fields.
+        return _render_booking_detail(request, booking, feedback_form=form, status=400)
     try:
         services.feedback_submit(author=request.user, booking=booking, **form.cleaned_data)
     except ValidationError as error:

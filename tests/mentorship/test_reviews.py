@@ -40,12 +40,9 @@ def held(mentor, founder):
 
 @pytest.fixture
 def moderator():
+    # The one permission is enough: it lets them read feedback in the admin too.
     staff = ProfileFactory(display_name="Farah Staff", user__is_staff=True, user__mfa=True).user
-    staff.user_permissions.add(
-        Permission.objects.get(codename="moderate_review"),
-        Permission.objects.get(codename="view_feedback"),
-        Permission.objects.get(codename="change_feedback"),
-    )
+    staff.user_permissions.add(Permission.objects.get(codename="moderate_review"))
     return staff
 
 
@@ -218,13 +215,40 @@ def test_the_founder_shares_from_the_feedback_form_and_the_mentor_is_not_offered
     assert "Take my review down" in shown
 
 
-def test_ticking_share_without_a_comment_keeps_nothing(client_for, held, founder):
+def test_ticking_share_without_a_comment_keeps_nothing_and_shows_the_form_again_as_filled(client_for, held, founder):
     response = client_for(founder).post(
-        reverse("mentorship:feedback-create", args=[held.pk]), {"rating": "5", "share_review": "on"}, follow=True
+        reverse("mentorship:feedback-create", args=[held.pk]),
+        {"rating": "4", "share_review": "on", "may_feature": "on"},
     )
 
-    assert "Write a comment to share it as a review." in response.content.decode()
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Write a comment to share it as a review." in html
+    # what they chose is still chosen
+    assert 'value="4" required id="id_rating_1" checked' in html
+    assert 'name="share_review" aria-describedby="id_share_review_helptext" id="id_share_review" checked' in html
+    assert 'name="may_feature" id="id_may_feature" checked' in html
     assert not Feedback.objects.exists()
+
+
+def test_a_feedback_form_without_a_rating_is_shown_again_with_the_comment_kept(client_for, held, founder):
+    response = client_for(founder).post(
+        reverse("mentorship:feedback-create", args=[held.pk]), {"comment": "Words <b>worth</b> keeping."}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Words &lt;b&gt;worth&lt;/b&gt; keeping.</textarea>" in html
+    assert "This field is required." in html
+    assert not Feedback.objects.exists()
+
+
+def test_the_founder_sees_their_own_words_on_the_session_page(client_for, held, founder):
+    services.feedback_submit(author=founder, booking=held, rating=5, comment="<i>Kind</i> and clear.")
+
+    html = client_for(founder).get(reverse("mentorship:booking-detail", args=[held.pk])).content.decode()
+
+    assert '<blockquote class="review-words">&lt;i&gt;Kind&lt;/i&gt; and clear.</blockquote>' in html
 
 
 def test_the_review_buttons_answer_only_their_author(client_for, held, founder, mentor, other_member):
@@ -352,3 +376,116 @@ def test_staff_without_the_permission_are_not_offered_the_actions(client_for, he
     waiting.refresh_from_db()
     assert waiting.review == Feedback.Review.PENDING
     assert "Reviews waiting to be read" not in client.get(reverse("network:dashboard")).content.decode()
+
+
+def test_staff_take_a_published_review_down_and_the_author_is_told(held, founder, mentor, moderator):
+    # given
+    feedback = shared(held)
+    services.review_moderate(actor=moderator, feedback=feedback, publish=True)
+
+    # when
+    services.review_moderate(actor=moderator, feedback=feedback, publish=False)
+
+    # then
+    feedback.refresh_from_db()
+    assert feedback.review == Feedback.Review.DECLINED
+    assert selectors.mentor_reviews(mentor=mentor)["count"] == 0
+    assert AuditEntry.objects.get(event="mentorship.review.decline").data == {"was": "published"}
+    assert Notification.objects.filter(recipient=founder, kind="mentorship.review.decline").count() == 1
+    # and it is not published again
+    with pytest.raises(ValidationError, match="not waiting"):
+        services.review_moderate(actor=moderator, feedback=feedback, publish=True)
+
+
+def test_a_review_leaves_the_page_with_its_deactivated_author_and_is_never_published_for_one(
+    held, founder, mentor, other_member, moderator
+):
+    # given: one published review, one waiting, both by members who then leave
+    published = shared(held)
+    services.review_moderate(actor=moderator, feedback=published, publish=True)
+    waiting = shared(held_session(mentor, other_member, 3))
+    founder.is_active = other_member.is_active = False
+    founder.save(update_fields=["is_active"])
+    other_member.save(update_fields=["is_active"])
+    before = state()
+
+    # then
+    assert selectors.mentor_reviews(mentor=mentor) == {"shown": [], "count": 0}
+    with pytest.raises(ValidationError, match="has left Rabta"):
+        services.review_moderate(actor=moderator, feedback=waiting, publish=True)
+    assert state() == before
+
+
+def test_erasing_a_member_takes_their_reviews_off_every_page(held, founder, mentor, moderator):
+    from mentorship.personal_data import erase
+
+    # given
+    published = shared(held)
+    services.review_moderate(actor=moderator, feedback=published, publish=True)
+    waiting = shared(held_session(mentor, founder, 3))
+    now = timezone.now()
+
+    # when
+    erase(user=founder, now=now)
+
+    # then: their feedback is kept (the mentor's ratings rest on it), private
+    assert (
+        list(Feedback.objects.filter(pk__in=[published.pk, waiting.pk]).values_list("review", flat=True))
+        == [Feedback.Review.PRIVATE] * 2
+    )
+    assert Feedback.objects.get(pk=published.pk).review_changed_at == now
+    assert selectors.mentor_reviews(mentor=mentor)["count"] == 0
+    assert selectors.review_queue()["count"] == 0
+
+
+def test_staff_decline_from_the_admin_takes_published_ones_down_and_count_what_they_could_not_change(
+    client_for, held, mentor, other_member, moderator
+):
+    # given: one published, one waiting, one kept private
+    published = shared(held)
+    services.review_moderate(actor=moderator, feedback=published, publish=True)
+    waiting = shared(held_session(mentor, other_member, 3))
+    private = services.feedback_submit(
+        author=other_member, booking=held_session(mentor, other_member, 2), rating=3, comment="Mine."
+    )
+    staff = client_for(moderator, mfa=True)
+
+    # when
+    response = staff.post(
+        reverse("admin:mentorship_feedback_changelist"),
+        {"action": "decline_reviews", "_selected_action": [published.pk, waiting.pk, private.pk]},
+        follow=True,
+    )
+
+    # then
+    html = response.content.decode()
+    assert "2 reviews updated." in html
+    assert "1 could not be changed this way and is unchanged." in html
+    chosen = Feedback.objects.filter(pk__in=[published.pk, waiting.pk, private.pk]).order_by("pk")
+    assert list(chosen.values_list("review", flat=True)) == [
+        Feedback.Review.DECLINED,
+        Feedback.Review.DECLINED,
+        Feedback.Review.PRIVATE,
+    ]
+
+
+def test_staff_read_feedback_in_the_admin_and_cannot_edit_a_word_of_it(client_for, held, founder, moderator):
+    # given: a superuser, who may do anything the admin allows
+    feedback = shared(held, "The founder's own words.")
+    boss = ProfileFactory(user__is_staff=True, user__is_superuser=True, user__mfa=True).user
+    change = reverse("admin:mentorship_feedback_change", args=[feedback.pk])
+
+    for user in (moderator, boss):
+        client = client_for(user, mfa=True)
+        # when
+        page = client.get(change)
+        client.post(change, {"comment": "Edited by staff.", "rating": "1", "booking": held.pk, "author": founder.pk})
+
+        # then: shown, with no field to change
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "The founder&#x27;s own words." in html
+        assert 'name="comment"' not in html
+        assert client.get(reverse("admin:mentorship_feedback_add")).status_code == 403
+    feedback.refresh_from_db()
+    assert (feedback.comment, feedback.rating) == ("The founder's own words.", 5)

@@ -1249,17 +1249,20 @@ def test_the_mentee_leaves_feedback_on_a_held_session(client_for, world):
 
 
 @pytest.mark.parametrize("rating", ["7", "0", "", "five"])
-def test_feedback_with_a_bad_rating_shows_a_message_and_saves_nothing(client_for, world, rating):
+def test_feedback_with_a_bad_rating_is_shown_again_and_saves_nothing(client_for, world, rating):
     # given
     before = snapshot()
 
     # when
-    response = client_for(world.member).post(f"/sessions/{world.held.pk}/feedback/", {"rating": rating})
+    response = client_for(world.member).post(
+        f"/sessions/{world.held.pk}/feedback/", {"rating": rating, "comment": "Kept as written."}
+    )
 
-    # then
-    assert response.status_code == 302
-    assert response.url == f"/sessions/{world.held.pk}/"
-    assert messages_of(response) == ["Choose a rating from 1 to 5."]
+    # then: the session's page again, the error beside the rating, the comment as written
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_rating_error"' in html
+    assert "Kept as written.</textarea>" in html
     assert snapshot() == before
 
 
