@@ -14,7 +14,7 @@ from network.models import Language, Sector
 
 
 class MentorFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name or expertise"), method="filter_q")
+    q = django_filters.CharFilter(label=_("Name, expertise, skill or sector"), method="filter_q")
     sector = django_filters.ModelChoiceFilter(
         label=_("Sector"),
         field_name="user__profile__sectors",
@@ -35,18 +35,40 @@ class MentorFilter(django_filters.FilterSet):
     available = django_filters.BooleanFilter(
         label=_("Has hours in the next 7 days"), method="filter_available", widget=AnyYesNoWidget()
     )
+    # Read by the view for the page's order (``selectors.MENTOR_ORDERINGS``); filters nothing.
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        choices=[("sessions", _("Most sessions held")), ("rating", _("Highest rated"))],
+        empty_label=_("Name"),
+        method="keep",
+    )
 
     class Meta:
         model = Mentor
         fields: list[str] = []
 
+    def keep(self, queryset, name, value):
+        return queryset
+
+    @property
+    def ordering(self) -> str:
+        """The order the viewer chose ("" for by name), once the form is valid."""
+        return (self.form.cleaned_data.get("sort") or "") if self.is_valid() else ""
+
     def filter_q(self, queryset, name, value):
         for term in value.split()[:5]:
+            # A sector by its name ("fin" finds FinTech), without joining a row per sector.
+            in_sector = Exists(
+                Sector.profiles.through.objects.filter(
+                    profile_id=OuterRef("user__profile__pk"), sector__name__icontains=term
+                )
+            )
             queryset = queryset.filter(
                 Q(user__profile__display_name__icontains=term)
                 | Q(expertise__icontains=term)
                 | Q(user__profile__headline__icontains=term)
                 | Q(user__profile__skills__icontains=term)
+                | in_sector
             )
         return queryset
 

@@ -7,7 +7,20 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 
 from mentorship.models import (
@@ -56,10 +69,25 @@ def mentor_list(*, viewer=None) -> QuerySet[Mentor]:
     return (
         Mentor.objects.visible_to(viewer)
         .annotate(sessions_held=Subquery(completed), average_rating=Subquery(rating))
+        # Whole numbers, smallest first, for the list's keyset orderings (most held, best rated):
+        # a mentor with none sorts after every mentor with some.
+        .annotate(
+            held_rank=-Coalesce(F("sessions_held"), 0),
+            rating_rank=-Coalesce(Cast(Round(F("average_rating") * 100), IntegerField()), 0),
+        )
         .select_related("user__profile")
         .prefetch_related("user__profile__sectors", "user__profile__languages")
         .order_by("user__profile__display_name", "id")
     )
+
+
+# The mentor list's orders, each ending in a unique column for its keyset pages: by name; by
+# sessions held; by the founders' average rating (ties: the more experienced first).
+MENTOR_ORDERINGS = {
+    "": ("user__profile__display_name", "id"),
+    "sessions": ("held_rank", "user__profile__display_name", "id"),
+    "rating": ("rating_rank", "held_rank", "user__profile__display_name", "id"),
+}
 
 
 def mentor_public_list() -> QuerySet[Mentor]:

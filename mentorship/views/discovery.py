@@ -53,9 +53,8 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
     after, before = request.GET.get("after"), request.GET.get("before")
 
     def render_results() -> str:
-        page = keyset_page(
-            mentor_filter.qs, ordering=("user__profile__display_name", "id"), per_page=20, after=after, before=before
-        )
+        ordering = selectors.MENTOR_ORDERINGS[mentor_filter.ordering]
+        page = keyset_page(mentor_filter.qs, ordering=ordering, per_page=20, after=after, before=before)
         with_hours = selectors.mentor_has_hours_ids([m.pk for m in page])
         return render_to_string(
             "mentorship/includes/mentor_results.html", {"page": page, "query": query, "with_hours": with_hours}

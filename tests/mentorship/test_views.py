@@ -1886,3 +1886,114 @@ def test_the_mentor_page_query_count_does_not_grow_with_bookings(client_for, mem
     slots_many = sum(len(day) for day in many_response.context["days"].values())
     assert slots_few - slots_many == 18
     assert many == few
+
+
+def _hold_sessions(mentor, ratings: list[int]) -> None:
+    """Held sessions with ``mentor``, each rated by its founder as given."""
+    start = timezone.now().replace(microsecond=0) - timedelta(days=30)
+    session_type = SessionTypeFactory(mentor=mentor)
+    for n, rating in enumerate(ratings):
+        held = BookingFactory(
+            session_type=session_type, start=start + timedelta(days=n), status=Booking.Status.COMPLETED
+        )
+        Feedback.objects.create(booking=held, author=held.mentee, rating=rating)
+
+
+def names(response) -> list[str]:
+    return [m.user.profile.display_name for m in response.context["page"]]
+
+
+def test_the_mentor_list_sorts_by_sessions_held_and_by_rating(client, db):
+    # given: experience and ratings that order the mentors differently
+    for name, ratings in [
+        ("Asad Ali", []),
+        ("Bina Shah", [5]),
+        ("Chand Mir", [4, 4, 4]),
+        ("Dua Noor", [5, 4]),
+        ("Emaan Raza", [3, 3, 3]),
+    ]:
+        _hold_sessions(make_mentor(name), ratings)
+
+    # when / then: by name, the default
+    assert names(client.get("/mentors/")) == ["Asad Ali", "Bina Shah", "Chand Mir", "Dua Noor", "Emaan Raza"]
+    # the most sessions held first (ties by name), a mentor with none last
+    assert names(client.get("/mentors/", {"sort": "sessions"})) == [
+        "Chand Mir",
+        "Emaan Raza",
+        "Dua Noor",
+        "Bina Shah",
+        "Asad Ali",
+    ]
+    # the best rated first (ties: the more sessions held), the unrated last
+    assert names(client.get("/mentors/", {"sort": "rating"})) == [
+        "Bina Shah",
+        "Dua Noor",
+        "Chand Mir",
+        "Emaan Raza",
+        "Asad Ali",
+    ]
+    # the form says which order is shown
+    assert '<option value="rating" selected>Highest rated</option>' in text(client.get("/mentors/", {"sort": "rating"}))
+
+
+def test_a_made_up_sort_is_shown_by_name_with_the_error_and_not_a_500(client, db):
+    make_mentor("Zara Sheikh")
+
+    response = client.get("/mentors/", {"sort": "-id; drop table"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice." in text(response)
+    assert names(response) == ["Zara Sheikh"]
+
+
+def test_the_mentor_list_pages_through_an_order_by_sessions_held_without_a_gap_or_a_repeat(client, db):
+    # given: 45 mentors, many tied on sessions held
+    for n in range(45):
+        _hold_sessions(make_mentor(f"Mentor {n:02d}"), [4] * (n % 4))
+    seen: list[str] = []
+
+    # when: following "next" to the end
+    response = client.get("/mentors/", {"sort": "sessions"})
+    while True:
+        seen += names(response)
+        found = re.search(r'href="\?([^"]*)" rel="next"', text(response))
+        if not found:
+            break
+        response = client.get(f"/mentors/?{html.unescape(found.group(1))}")
+
+    # then: every mentor once, in order of sessions held, then by name
+    expected = sorted((f"Mentor {n:02d}" for n in range(45)), key=lambda name: (-(int(name[-2:]) % 4), name))
+    assert seen == expected
+
+
+def test_the_mentor_search_finds_a_sector_by_its_name_once_per_mentor(client, db):
+    # given: a mentor in two sectors whose names both match "tech"
+    mentor = make_mentor("Zara Sheikh")
+    mentor.user.profile.sectors.set(Sector.objects.filter(slug__in=["fintech", "edtech"]))
+    make_mentor("Omar Farooq")
+
+    # when
+    response = client.get("/mentors/", {"q": "tech"})
+
+    # then
+    assert names(response) == ["Zara Sheikh"]
+    assert "1 mentor found" in text(response)
+
+
+@pytest.mark.parametrize("sort", ["sessions", "rating"])
+def test_a_sorted_mentor_list_query_count_does_not_grow_with_mentors(client_for, member, sort):
+    # given
+    client = client_for(member)
+    add_listed_mentors(3, start=0)
+    count_queries(client, "/mentors/", {"sort": sort})  # warm up
+    bump_pages("mentors")
+    few, _response = count_queries(client, "/mentors/", {"sort": sort})
+
+    # when
+    add_listed_mentors(12, start=3)
+    bump_pages("mentors")
+    many, response = count_queries(client, "/mentors/", {"sort": sort})
+
+    # then
+    assert response.context["page"].count == 15
+    assert many == few
