@@ -298,6 +298,7 @@ PERIODIC_TASKS = [
     ("cms.tasks.publish_scheduled_pages", 60),
     ("network.tasks.expire_overdue_introductions", 15 * 60),
     ("mentorship.tasks.expire_overdue_requests", 15 * 60),
+    ("mentorship.tasks.refresh_next_free_slots", 60),
     ("network.tasks.clear_expired_sessions", 24 * 3600),
     ("network.tasks.prune_task_records", 3600),
 ]

@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -169,5 +170,6 @@ def _cursor(row: Any, ordering: tuple[str, ...]) -> str:
         value = row
         for part in path.split("__"):
             value = getattr(value, part)
-        values.append(value)
+        # A time as ISO 8601 text: the column's field reads it back from the cursor.
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
     return encode_cursor(values)

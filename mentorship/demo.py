@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mentorship.models import AvailabilityRule, Booking, Feedback, Mentor, RoomMessage, SessionType
-from mentorship.services import _meeting_url
+from mentorship.services import _meeting_url, mentor_next_free_refresh
 from network.models import User
 
 DEMO_DOMAIN = "demo.rabta.pk"
@@ -68,6 +68,9 @@ def seed(command, *, accounts: dict) -> None:
                 AvailabilityRule.objects.create(mentor=mentor, weekday=weekday, start_time=start, end_time=end)
         mentors.append(mentor)
     _bookings(accounts, mentors)
+    # The list's "next free" now rather than at the scheduler's next run (bulk mentors wait for it).
+    for mentor in Mentor.objects.filter(pk__in=[m.pk for m in mentors]):
+        mentor_next_free_refresh(mentor=mentor)
     command.stdout.write(f"Mentorship: {len(mentors)} mentors with hours and session types.")
 
 

@@ -38,7 +38,11 @@ class MentorFilter(django_filters.FilterSet):
     # Read by the view for the page's order (``selectors.MENTOR_ORDERINGS``); filters nothing.
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
-        choices=[("sessions", _("Most sessions held")), ("rating", _("Highest rated"))],
+        choices=[
+            ("soonest", _("Soonest free time")),
+            ("sessions", _("Most sessions held")),
+            ("rating", _("Highest rated")),
+        ],
         empty_label=_("Name"),
         method="keep",
     )

@@ -51,10 +51,17 @@ class Mentor(models.Model):
     meeting_url = models.URLField(_("my own video meeting link"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The first bookable start of any of the mentor's session types, for the mentor list's cards and
+    # its "soonest free" order; worked out again by ``mentorship.tasks.refresh_next_free_slots``
+    # from ``next_free_stale_at`` on (null: never worked out), which any change to the mentor's
+    # hours, session types or bookings sets to now (mentorship/receivers.py).
+    next_free_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_free_stale_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MentorQuerySet.as_manager()
 
     class Meta:
+        indexes = [models.Index(fields=["next_free_stale_at"], name="mentorship_mentor_free_stale")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "approved", "suspended"]),

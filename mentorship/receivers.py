@@ -9,6 +9,11 @@ The cached pages that show mentorship data:
 - a member's page (visitors' whole page, namespace "profiles"): whether they are a listed mentor
   ("Book a session") and the endorsements mentors gave them.
 
+The mentor list's "next free" of a mentor (``Mentor.next_free_at``) is out of date as soon as their
+weekly hours, extra hours, blocked dates, session types, time zone or any booking they give or
+take changes: that marks it (``mentor_next_free_mark_stale``), in the same transaction, and the
+periodic ``refresh_next_free_slots`` works it out again (and bumps "mentors" if it moved).
+
 Nothing else is cached: session types, a booking's requests, answers, cancellations and
 reschedules, the room, calendar feeds and a mentor's own page are made on every request, so
 their writes bump nothing. Connected in ``MentorshipConfig.ready``."""
@@ -19,7 +24,16 @@ from django.db.models.signals import post_delete, post_save
 
 from core.pagecache import bump_pages_on_commit
 from core.shown import watch
-from mentorship.models import AvailabilityRule, BlockedDate, Booking, Endorsement, ExtraHours, Feedback, Mentor
+from mentorship.models import (
+    AvailabilityRule,
+    BlockedDate,
+    Booking,
+    Endorsement,
+    ExtraHours,
+    Feedback,
+    Mentor,
+    SessionType,
+)
 
 
 def _listed(values: dict):
@@ -44,7 +58,33 @@ def _endorsement_changed(sender, instance: Endorsement, **kwargs) -> None:
     bump_pages_on_commit("profiles")  # the founder's member page lists it
 
 
+def _hours_changed(sender, instance, **kwargs) -> None:
+    from mentorship.services import mentor_next_free_mark_stale
+
+    mentor_next_free_mark_stale(mentor_ids=[instance.mentor_id])
+
+
+def _booking_changed(sender, instance: Booking, **kwargs) -> None:
+    from mentorship.services import mentor_next_free_mark_stale
+
+    # A mentor's own sessions as a mentee are busy time too (``mentor_busy``).
+    mentor_next_free_mark_stale(mentor_ids=[instance.mentor_id], user_ids=[instance.mentee_id])
+
+
+def _mentor_saved(sender, instance: Mentor, update_fields=None, **kwargs) -> None:
+    from mentorship.services import mentor_next_free_mark_stale
+
+    if update_fields is None or {"timezone", "status"} & set(update_fields):
+        mentor_next_free_mark_stale(mentor_ids=[instance.pk])
+
+
 def connect() -> None:
+    for model in (AvailabilityRule, ExtraHours, BlockedDate, SessionType):
+        post_save.connect(_hours_changed, sender=model, dispatch_uid=f"next-free-{model.__name__}-save")
+        post_delete.connect(_hours_changed, sender=model, dispatch_uid=f"next-free-{model.__name__}-delete")
+    post_save.connect(_booking_changed, sender=Booking, dispatch_uid="next-free-booking-save")
+    post_delete.connect(_booking_changed, sender=Booking, dispatch_uid="next-free-booking-delete")
+    post_save.connect(_mentor_saved, sender=Mentor, dispatch_uid="next-free-mentor-save")
     watch(Mentor, fields=("status", "expertise", "timezone"), shown=_listed, namespaces=("mentors",), uid="mentor")
     # A member's page says whether they are a listed mentor.
     watch(

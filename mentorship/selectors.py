@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
@@ -50,6 +51,9 @@ def holding_bookings(now: datetime | None = None) -> QuerySet[Booking]:
     )
 
 
+NEVER_FREE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def mentor_list(*, viewer=None) -> QuerySet[Mentor]:
     """Listed mentors ``viewer`` may see (visitors: public profiles only), with what the mentor list
     shows, in a constant number of queries."""
@@ -74,6 +78,8 @@ def mentor_list(*, viewer=None) -> QuerySet[Mentor]:
         .annotate(
             held_rank=-Coalesce(F("sessions_held"), 0),
             rating_rank=-Coalesce(Cast(Round(F("average_rating") * 100), IntegerField()), 0),
+            # A mentor with no free time sorts after every mentor with some.
+            free_rank=Coalesce(F("next_free_at"), Value(NEVER_FREE)),
         )
         .select_related("user__profile")
         .prefetch_related("user__profile__sectors", "user__profile__languages")
@@ -87,6 +93,7 @@ MENTOR_ORDERINGS = {
     "": ("user__profile__display_name", "id"),
     "sessions": ("held_rank", "user__profile__display_name", "id"),
     "rating": ("rating_rank", "held_rank", "user__profile__display_name", "id"),
+    "soonest": ("free_rank", "user__profile__display_name", "id"),
 }
 
 
@@ -161,6 +168,37 @@ def mentor_slots(
         weekly_cap=session_type.weekly_cap,
         range_start=range_start,
         range_end=range_end,
+    )
+
+
+# How long a worked-out "next free" stays trusted when nothing changes: a mentor with no free time
+# gains some as the booking horizon moves on; one with some is looked at again as a net.
+NEXT_FREE_RECHECK_NONE = timedelta(hours=1)
+NEXT_FREE_RECHECK_FOUND = timedelta(hours=6)
+
+
+def mentor_next_free(*, mentor: Mentor, now: datetime | None = None) -> tuple[datetime | None, datetime]:
+    """The first bookable start of any of ``mentor``'s open session types (None: none within their
+    horizons), and when that answer must be worked out again even if nothing changes: as soon as
+    any type's first start falls inside that type's minimum notice."""
+    now = now or timezone.now()
+    firsts = []
+    for session_type in session_type_list(mentor=mentor):
+        session_type.mentor = mentor
+        slots = mentor_slots(session_type=session_type, now=now)
+        if slots:
+            firsts.append((slots[0].start, slots[0].start - timedelta(hours=session_type.min_notice_hours)))
+    if not firsts:
+        return None, now + NEXT_FREE_RECHECK_NONE
+    return min(start for start, _ in firsts), min(now + NEXT_FREE_RECHECK_FOUND, *(late for _, late in firsts))
+
+
+def mentor_next_free_due(*, now: datetime, limit: int) -> list[Mentor]:
+    """Listed mentors whose "next free" is out of date (never worked out first), the oldest first."""
+    return list(
+        Mentor.objects.listed()
+        .filter(Q(next_free_stale_at__isnull=True) | Q(next_free_stale_at__lte=now))
+        .order_by(F("next_free_stale_at").asc(nulls_first=True), "pk")[:limit]
     )
 
 

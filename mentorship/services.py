@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from core.middleware import UNSAFE_TEXT
 from core.pagecache import bump_pages_on_commit
-from mentorship import realtime
+from mentorship import realtime, selectors
 from mentorship.models import (
     AvailabilityRule,
     BlockedDate,
@@ -136,6 +136,38 @@ def mentor_set_status(*, actor: User, mentor: Mentor, status: str) -> Mentor:
         )
     bump_pages_on_commit("profiles")
     return mentor
+
+
+def mentor_next_free_refresh(*, mentor: Mentor, now: datetime | None = None) -> bool:
+    """Work out the mentor list's "next free" of ``mentor`` again; True when it changed.
+
+    Stored only if nothing marked it out of date while it was being worked out (a booking, new
+    hours: ``next_free_stale_at`` moved), so a change made meanwhile is never covered up; the
+    next run takes it."""
+    start, stale_at = selectors.mentor_next_free(mentor=mentor, now=now)
+    stored = Mentor.objects.filter(pk=mentor.pk, next_free_stale_at=mentor.next_free_stale_at).update(
+        next_free_at=start, next_free_stale_at=stale_at
+    )
+    changed = bool(stored) and start != mentor.next_free_at
+    if changed:
+        bump_pages_on_commit("mentors")
+    return changed
+
+
+def mentor_next_free_refresh_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Refresh the "next free" of up to ``limit`` listed mentors whose answer is out of date; how
+    many changed."""
+    now = now or timezone.now()
+    return sum(
+        mentor_next_free_refresh(mentor=mentor, now=now)
+        for mentor in selectors.mentor_next_free_due(now=now, limit=limit)
+    )
+
+
+def mentor_next_free_mark_stale(*, mentor_ids=(), user_ids=()) -> None:
+    """Something a mentor's free time depends on changed: their "next free" is out of date now."""
+    condition = Q(pk__in=[pk for pk in mentor_ids if pk]) | Q(user_id__in=[pk for pk in user_ids if pk])
+    Mentor.objects.filter(condition).update(next_free_stale_at=timezone.now())
 
 
 @transaction.atomic

@@ -90,3 +90,11 @@ def expire_overdue_requests() -> int:
 
     overdue = Booking.objects.filter(status=Booking.Status.REQUESTED, created_at__lte=timezone.now() - request_ttl())
     return sum(booking_expire(booking_id=pk) for pk in overdue.values_list("pk", flat=True)[:1000])
+
+
+@task
+def refresh_next_free_slots() -> int:
+    """The mentor list's "next free" of mentors whose answer is out of date (a change, or time)."""
+    from mentorship.services import mentor_next_free_refresh_due
+
+    return mentor_next_free_refresh_due()

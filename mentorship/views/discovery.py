@@ -67,6 +67,7 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
         after or "",
         before or "",
         timezone.now().date(),  # the availability filter's "next 7 days"
+        timezone.get_current_timezone_name(),  # the viewer's zone, the cards' "next free" is in
         depends_on=("profiles", "mentors"),
         render=render_results,
     )
