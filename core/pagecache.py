@@ -54,6 +54,20 @@ def _versions(namespaces: tuple[str, ...]) -> str:
     return ".".join(found[key] for key in keys)
 
 
+def cached_value(name: str, *parts, depends_on: tuple[str, ...], compute, timeout: int = DEFAULT_TIMEOUT):
+    """What ``compute()`` returns (anything the cache can pickle), shared by everyone asking with the
+    same ``parts``, until one of ``depends_on`` is bumped. The key also holds the active language.
+    ``compute`` must not depend on who asks beyond ``parts``."""
+    versions = _versions(depends_on)
+    raw = "|".join([name, get_language() or "", versions, *(str(part) for part in parts)])
+    key = "pages:fragment:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
+
+
 def cached_fragment(
     name: str, *parts, depends_on: tuple[str, ...], render, timeout: int = DEFAULT_TIMEOUT
 ) -> SafeString:
@@ -63,14 +77,7 @@ def cached_fragment(
     The key also holds the active language. ``render`` must not put anything personal in it (no
     CSRF token, no viewer-specific text): the fragment is shared between members.
     """
-    versions = _versions(depends_on)
-    raw = "|".join([name, get_language() or "", versions, *(str(part) for part in parts)])
-    key = "pages:fragment:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
-    html = cache.get(key)
-    if html is None:
-        html = str(render())
-        cache.set(key, html, timeout)
-    return SafeString(html)
+    return SafeString(cached_value(name, *parts, depends_on=depends_on, compute=lambda: str(render()), timeout=timeout))
 
 
 def cached_form(form, *, depends_on: tuple[str, ...] = ("taxonomy",), timeout: int = DEFAULT_TIMEOUT) -> SafeString:

@@ -28,7 +28,7 @@ def mentoring_blocks(*, user) -> list[Block]:
     if not is_member(user):
         return []
     now = timezone.now()
-    blocks = _mentee_blocks(user=user, now=now)
+    blocks = _mentee_blocks(user=user, now=now) + _suggestion_blocks(user=user, now=now)
     if can_manage_mentoring(user):
         blocks += _mentor_blocks(mentor=selectors.mentor_get_for_user(user=user), now=now)
     if can_vet_mentors(user):
@@ -103,6 +103,30 @@ def _mentee_blocks(*, user, now) -> list[Block]:
             )
         )
     return blocks
+
+
+def _suggestion_blocks(*, user, now) -> list[Block]:
+    """Mentors suggested to the member (``selectors.mentor_suggestions``), with why."""
+    suggestions = selectors.mentor_suggestions(viewer=user, viewer_tz=timezone.get_current_timezone(), now=now)
+    if not suggestions:
+        return []
+    return [
+        Block(
+            role="founder",
+            key="mentors-for-you",
+            title=_("Mentors for you"),
+            url=reverse("mentorship:mentor-list"),
+            link=_("Find a mentor"),
+            items=[
+                Item(
+                    s.mentor.user.display_name,
+                    s.mentor.get_absolute_url(),
+                    detail=s.reason,
+                )
+                for s in suggestions
+            ],
+        )
+    ]
 
 
 def _mentor_blocks(*, mentor: Mentor, now) -> list[Block]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import django_filters
 from django.db.models import Case, DateField, Exists, OuterRef, Q, Value, When
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from mentorship import selectors
 from mentorship.models import AvailabilityRule, BlockedDate, ExtraHours, Mentor
 from network.filters import AnyYesNoWidget
 from network.models import Language, Sector
@@ -34,6 +36,16 @@ class MentorFilter(django_filters.FilterSet):
     )
     available = django_filters.BooleanFilter(
         label=_("Has hours in the next 7 days"), method="filter_available", widget=AnyYesNoWidget()
+    )
+    hours = django_filters.ChoiceFilter(
+        label=_("Weekly hours in my day"),
+        choices=[
+            ("morning", _("Mornings (08:00–12:00)")),
+            ("afternoon", _("Afternoons (12:00–17:00)")),
+            ("evening", _("Evenings (17:00–22:00)")),
+        ],
+        empty_label=_("Any time"),
+        method="filter_hours",
     )
     # Read by the view for the page's order (``selectors.MENTOR_ORDERINGS``); filters nothing.
     sort = django_filters.ChoiceFilter(
@@ -75,6 +87,17 @@ class MentorFilter(django_filters.FilterSet):
                 | in_sector
             )
         return queryset
+
+    def filter_hours(self, queryset, name, value):
+        """Mentors with at least half an hour of weekly hours in that part of the viewer's own day (the
+        zone activated for the request) over the coming week; exact slots are on the mentor's page."""
+        ids = selectors.mentor_ids_with_hours_in(
+            mentors=queryset,
+            viewer_tz=ZoneInfo(timezone.get_current_timezone_name()),
+            part=value,
+            now=timezone.now(),
+        )
+        return queryset.filter(pk__in=ids)
 
     def filter_available(self, queryset, name, value):
         """Weekly hours on a day of the coming week that is not blocked, or extra hours then.

@@ -17,10 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from network.models import validate_timezone
 
 
+def listed_mentor(prefix: str = "") -> Q:
+    """The rule of a listed mentor, seen from a model that points to one (``prefix="mentor__"``)."""
+    return Q(**{f"{prefix}status": "approved", f"{prefix}user__is_active": True})
+
+
 class MentorQuerySet(models.QuerySet["Mentor"]):
     def listed(self) -> MentorQuerySet:
         """Approved mentors of active members: the ones founders can find and book."""
-        return self.filter(status=Mentor.Status.APPROVED, user__is_active=True)
+        return self.filter(listed_mentor())
 
     def visible_to(self, viewer) -> MentorQuerySet:
         """Listed mentors ``viewer`` may see: all of them for a signed-in member, those with a public

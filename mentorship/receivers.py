@@ -86,6 +86,14 @@ def connect() -> None:
     post_delete.connect(_booking_changed, sender=Booking, dispatch_uid="next-free-booking-delete")
     post_save.connect(_mentor_saved, sender=Mentor, dispatch_uid="next-free-mentor-save")
     watch(Mentor, fields=("status", "expertise", "timezone"), shown=_listed, namespaces=("mentors",), uid="mentor")
+    # The suggestions' ranking: who is listed, and the zone their weekly hours are in.
+    watch(
+        Mentor,
+        fields=("status", "timezone"),
+        shown=lambda v: v["timezone"] if v["status"] == Mentor.Status.APPROVED else None,
+        namespaces=("mentor-hours",),
+        uid="mentor-hours",
+    )
     # A member's page says whether they are a listed mentor.
     watch(
         Mentor,
@@ -95,12 +103,13 @@ def connect() -> None:
         uid="mentor-listed",
     )
     watch(Booking, fields=("mentor_id", "status"), shown=_held, namespaces=("mentors",), uid="booking")
-    # Weekly hours: which days a mentor has some (their times are shown on the mentor's page only).
+    # Weekly hours: which days a mentor has some, and their times (the list's "weekly hours in my …"
+    # filter and the suggestions read them).
     watch(
         AvailabilityRule,
-        fields=("mentor_id", "weekday"),
-        shown=lambda v: (v["mentor_id"], v["weekday"]),
-        namespaces=("mentors",),
+        fields=("mentor_id", "weekday", "start_time", "end_time"),
+        shown=lambda v: (v["mentor_id"], v["weekday"], v["start_time"], v["end_time"]),
+        namespaces=("mentors", "mentor-hours"),
         uid="availability",
     )
     for model in (ExtraHours, BlockedDate):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,7 +22,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Round
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mentorship.models import (
     AvailabilityRule,
@@ -33,10 +35,11 @@ from mentorship.models import (
     RoomMessage,
     SessionNotes,
     SessionType,
+    listed_mentor,
 )
 from mentorship.permissions import ROOM_STATUSES
-from mentorship.slots import Busy, Slot, WeeklyHours, Window, compute_slots
-from network.models import User
+from mentorship.slots import Busy, Slot, WeeklyHours, Window, compute_slots, hours_within, merged_hours
+from network.models import Organisation, Profile, User
 
 
 def request_ttl() -> timedelta:
@@ -190,7 +193,7 @@ def mentor_next_free(*, mentor: Mentor, now: datetime | None = None) -> tuple[da
             firsts.append((slots[0].start, slots[0].start - timedelta(hours=session_type.min_notice_hours)))
     if not firsts:
         return None, now + NEXT_FREE_RECHECK_NONE
-    return min(start for start, _ in firsts), min(now + NEXT_FREE_RECHECK_FOUND, *(late for _, late in firsts))
+    return min(start for start, _late in firsts), min(now + NEXT_FREE_RECHECK_FOUND, *(late for _start, late in firsts))
 
 
 def mentor_next_free_due(*, now: datetime, limit: int) -> list[Mentor]:
@@ -200,6 +203,207 @@ def mentor_next_free_due(*, now: datetime, limit: int) -> list[Mentor]:
         .filter(Q(next_free_stale_at__isnull=True) | Q(next_free_stale_at__lte=now))
         .order_by(F("next_free_stale_at").asc(nulls_first=True), "pk")[:limit]
     )
+
+
+# Parts of the viewer's day the mentor list looks for a mentor's weekly hours in, in the viewer's zone.
+DAY_PARTS = {
+    "morning": (time(8), time(12)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time(22)),
+}
+# The least of a mentor's weekly hours in a part of the viewer's day that counts: one short session.
+DAY_PART_LEAST = timedelta(minutes=30)
+
+
+def viewer_days(*, viewer_tz: ZoneInfo, now: datetime, count: int = 7) -> list[date]:
+    """The viewer's next ``count`` dates in their own zone, today first."""
+    today = now.astimezone(viewer_tz).date()
+    return [today + timedelta(days=n) for n in range(count)]
+
+
+def mentor_hours_in_part(*, rules: QuerySet[AvailabilityRule], viewer_tz: ZoneInfo, part: str, now: datetime) -> dict:
+    """For each mentor of these weekly ``rules``, how much of their hours falls in ``part`` of the
+    viewer's day over the coming week (``DAY_PARTS``): ``{mentor id: hours}``, the soonest free
+    mentor first. One query (of weekly hours only: converting a time for each row is most of its
+    cost); each day's hours in each zone are worked out once."""
+    weekly: dict[int, list[tuple]] = {}
+    zones: dict[int, str] = {}
+    for pk, zone, weekday, start, end in rules.values_list(
+        "mentor_id", "mentor__timezone", "weekday", "start_time", "end_time"
+    ).order_by(F("mentor__next_free_at").asc(nulls_last=True), "mentor_id", "weekday", "start_time"):
+        weekly.setdefault(pk, []).append((weekday, start, end))
+        zones[pk] = zone
+    days = viewer_days(viewer_tz=viewer_tz, now=now)
+    per_day: dict[tuple, timedelta] = {}  # (zone, one day's hours): the time of them in the part
+    per_week: dict[tuple, timedelta] = {}  # (zone, a whole week's hours): the sum
+    found = {}
+    for pk, hours in weekly.items():
+        key = (zones[pk], tuple(hours))
+        if key not in per_week:
+            total = timedelta(0)
+            # joined per day, so no hour counts twice; days never overlap
+            for h in merged_hours(WeeklyHours(*row) for row in hours):
+                if (key[0], h) not in per_day:
+                    per_day[key[0], h] = hours_within(
+                        weekly=[h], tz=ZoneInfo(key[0]), viewer_tz=viewer_tz, part=DAY_PARTS[part], days=days
+                    )
+                total += per_day[key[0], h]
+            per_week[key] = total
+        found[pk] = per_week[key]
+    return found
+
+
+def mentor_ids_with_hours_in(*, mentors: QuerySet[Mentor], viewer_tz: ZoneInfo, part: str, now: datetime) -> list:
+    """The mentors of ``mentors`` with at least ``DAY_PART_LEAST`` of weekly hours in ``part`` of the
+    viewer's day in the coming week (the mentor list's "weekly hours in my …" filter)."""
+    rules = AvailabilityRule.objects.filter(mentor__in=mentors.values("pk"))
+    found = mentor_hours_in_part(rules=rules, viewer_tz=viewer_tz, part=part, now=now)
+    return [pk for pk, hours in found.items() if hours >= DAY_PART_LEAST]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A mentor suggested to a member, and why: the sectors and languages they share, and how many of
+    the mentor's weekly hours fall in the member's evenings."""
+
+    mentor: Mentor
+    sectors: list[str]
+    languages: list[str]
+    evening: timedelta
+
+    @property
+    def evening_hours(self) -> float:
+        return round(self.evening.total_seconds() / 3600, 1)
+
+    @property
+    def reason(self) -> str:
+        """Why, in a line: "Shares FinTech · Speaks Urdu · 4 h a week in your evenings"."""
+        parts = []
+        if self.sectors:
+            parts.append(_("Shares %(sectors)s") % {"sectors": ", ".join(self.sectors)})
+        if self.languages:
+            parts.append(_("Speaks %(languages)s") % {"languages": ", ".join(self.languages)})
+        parts.append(_("%(hours)s h a week in your evenings") % {"hours": floatformat(self.evening_hours, -1)})
+        return " · ".join(parts)
+
+
+SUGGESTIONS_PART = "evening"
+SUGGESTIONS_SHOWN = 3
+
+
+def _suggestion_score(sectors: int, languages: int, evening: timedelta) -> float:
+    """Shared sectors weigh most (two at most count), then a shared language, then evening hours (up
+    to six a week)."""
+    return 3 * min(sectors, 2) + (2 if languages else 0) + min(evening.total_seconds() / 3600, 6) / 2
+
+
+# Ranked for everyone sharing a zone, sectors and languages, then thinned per member (themselves and
+# mentors they have met left out): enough spare that a member who met a few still gets their three.
+SUGGESTIONS_RANKED = 30
+SUGGESTIONS_KEPT = 300  # seconds
+
+
+def mentor_suggestions(*, viewer, viewer_tz: ZoneInfo, now: datetime | None = None, limit: int = SUGGESTIONS_SHOWN):
+    """Mentors for ``viewer`` to meet: listed, free to book in the coming weeks, new to them (no
+    session requested, booked or held together), with weekly hours in the viewer's evenings (17:00 to
+    22:00 in ``viewer_tz``), and, when the viewer's profile or startup names sectors or languages,
+    sharing one of them; best first (``_suggestion_score``), then the soonest free.
+
+    The ranking depends only on the zone, the sectors, the languages and the date, so it is shared by
+    every member with the same ones (``cached_value``) until a profile, a mentor's standing or zone, or
+    weekly hours change, five minutes at most; a fixed number of queries whatever the number of
+    mentors."""
+    from core.pagecache import cached_value
+
+    now = now or timezone.now()
+    profile = Profile.objects.filter(user=viewer).first()
+    if profile is None:
+        return []
+    sector_ids = sorted(
+        set(profile.sectors.values_list("pk", flat=True))
+        | set(
+            Organisation.sectors.through.objects.filter(
+                organisation__kind=Organisation.Kind.STARTUP, organisation__memberships__user=viewer
+            ).values_list("sector_id", flat=True)
+        )
+    )
+    language_ids = sorted(profile.languages.values_list("pk", flat=True))
+    today = now.astimezone(viewer_tz).date()
+    ranked = cached_value(
+        "mentor-suggestions",
+        str(viewer_tz),
+        today,
+        sector_ids,
+        language_ids,
+        # Not "mentors", bumped by every booking and every move of a next free time: the ranking
+        # reads weekly hours, zones, sectors and languages, and whether a mentor is free is read
+        # afresh below; the order among equals (the soonest free) may be five minutes old.
+        depends_on=("profiles", "mentor-hours"),
+        timeout=SUGGESTIONS_KEPT,
+        compute=lambda: _suggestion_ranking(
+            sector_ids=sector_ids, language_ids=language_ids, viewer_tz=viewer_tz, now=now
+        ),
+    )
+    met = set(
+        Booking.objects.filter(
+            mentee=viewer, status__in=[Booking.Status.REQUESTED, Booking.Status.CONFIRMED, Booking.Status.COMPLETED]
+        ).values_list("mentor_id", flat=True)
+    )
+    chosen = [row for row in ranked if row[0] not in met]
+    mentors = {
+        m.pk: m
+        for m in Mentor.objects.visible_to(viewer)
+        .exclude(user=viewer)
+        .filter(next_free_at__isnull=False)
+        .filter(pk__in=[r[0] for r in chosen])
+        .select_related("user__profile")
+    }
+    return [
+        Suggestion(mentor=mentors[pk], sectors=sectors, languages=languages, evening=timedelta(seconds=evening))
+        for pk, sectors, languages, evening in chosen
+        if pk in mentors
+    ][:limit]
+
+
+def _suggestion_ranking(*, sector_ids: list[int], language_ids: list[int], viewer_tz: ZoneInfo, now: datetime):
+    """Listed mentors with weekly hours in the evenings of ``viewer_tz``, sharing one
+    of the sectors or languages if any are given, best first: ``SUGGESTIONS_RANKED`` rows of (mentor
+    id, shared sector names, shared language names, seconds of evening hours a week)."""
+    # Joined, not a subquery of mentors: the one read that grows with the number of mentors.
+    rules = AvailabilityRule.objects.filter(listed_mentor("mentor__"))
+    evenings = mentor_hours_in_part(rules=rules, viewer_tz=viewer_tz, part=SUGGESTIONS_PART, now=now)
+    evenings = {pk: hours for pk, hours in evenings.items() if hours >= DAY_PART_LEAST}
+    shared_sectors: dict[int, list[str]] = {}
+    shared_languages: dict[int, list[str]] = {}
+    if evenings and sector_ids:
+        for pk, name in (
+            Profile.sectors.through.objects.filter(profile__user__mentor__in=list(evenings), sector_id__in=sector_ids)
+            .values_list("profile__user__mentor", "sector__name")
+            .order_by("sector__name")
+        ):
+            shared_sectors.setdefault(pk, []).append(name)
+    if evenings and language_ids:
+        for pk, name in (
+            Profile.languages.through.objects.filter(
+                profile__user__mentor__in=list(evenings), language_id__in=language_ids
+            )
+            .values_list("profile__user__mentor", "language__name")
+            .order_by("language__name")
+        ):
+            shared_languages.setdefault(pk, []).append(name)
+    if sector_ids or language_ids:
+        evenings = {pk: hours for pk, hours in evenings.items() if pk in shared_sectors or pk in shared_languages}
+    # A stable sort of mentors already soonest free first: equal scores stay in that order.
+    ranked = sorted(
+        evenings,
+        key=lambda pk: (
+            -_suggestion_score(len(shared_sectors.get(pk, [])), len(shared_languages.get(pk, [])), evenings[pk])
+        ),
+    )[:SUGGESTIONS_RANKED]
+    return [
+        (pk, shared_sectors.get(pk, []), shared_languages.get(pk, []), int(evenings[pk].total_seconds()))
+        for pk in ranked
+    ]
 
 
 def mentor_has_hours_ids(mentor_ids: list[int]) -> set[int]:
@@ -400,7 +604,7 @@ def room_connections_allowed(pairs: set[tuple[int, int]]) -> set[tuple[int, int]
     participant of the booking, the booking in a state that has a room. One query for any number."""
     if not pairs:
         return set()
-    rows = Booking.objects.filter(pk__in={booking for booking, _ in pairs}, status__in=ROOM_STATUSES).values_list(
+    rows = Booking.objects.filter(pk__in={booking for booking, _member in pairs}, status__in=ROOM_STATUSES).values_list(
         "pk", "mentee_id", "mentee__is_active", "mentor__user_id", "mentor__user__is_active"
     )
     allowed = set()

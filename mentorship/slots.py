@@ -215,3 +215,50 @@ def offset_changes(
             changes.append((instant.date(), previous, gap))
         previous = gap
     return changes
+
+
+def merged_hours(hours: Iterable[WeeklyHours]) -> list[WeeklyHours]:
+    """Weekly hours with those that touch or overlap on the same day joined into one."""
+    merged: list[WeeklyHours] = []
+    for h in sorted(hours, key=lambda h: (h.weekday, h.start)):
+        if merged and merged[-1].weekday == h.weekday and h.start <= merged[-1].end:
+            merged[-1] = WeeklyHours(h.weekday, merged[-1].start, max(merged[-1].end, h.end))
+        else:
+            merged.append(h)
+    return merged
+
+
+def hours_within(
+    *,
+    weekly: Iterable[WeeklyHours],
+    tz: ZoneInfo,
+    viewer_tz: ZoneInfo,
+    part: tuple[time, time],
+    days: list[date],
+) -> timedelta:
+    """How much of a mentor's weekly hours (local times in ``tz``) falls within the same part of the
+    day (``part``, local times in ``viewer_tz``) on each of the viewer's ``days``: "4 hours a week in
+    your evenings". Worked out on real dates, so a daylight-saving change on either side counts."""
+    if not days:
+        return timedelta(0)
+    wanted = [
+        (datetime.combine(day, part[0], tzinfo=viewer_tz).astimezone(UTC),
+         datetime.combine(day, part[1], tzinfo=viewer_tz).astimezone(UTC))
+        for day in days
+    ]  # fmt: skip
+    weekly = merged_hours(weekly)
+    total = timedelta(0)
+    # The mentor's dates that can touch the viewer's days, whatever the gap between the zones.
+    day, last = min(days) - timedelta(days=1), max(days) + timedelta(days=1)
+    while day <= last:
+        for h in weekly:
+            if h.weekday != day.weekday():
+                continue
+            start = datetime.combine(day, h.start, tzinfo=tz).astimezone(UTC)
+            end = datetime.combine(day, h.end, tzinfo=tz).astimezone(UTC)
+            for want_start, want_end in wanted:
+                overlap = min(end, want_end) - max(start, want_start)
+                if overlap > timedelta(0):
+                    total += overlap
+        day += timedelta(days=1)
+    return total

@@ -320,7 +320,7 @@ def redis_cache():
 
 
 # Every namespace a cached page or fragment depends on (checked against the views' own list).
-PAGE_NAMESPACES = ("profiles", "organisations", "taxonomy", "mentors", "deals", "stories", "impact")
+PAGE_NAMESPACES = ("profiles", "organisations", "taxonomy", "mentors", "mentor-hours", "deals", "stories", "impact")
 
 
 @pytest.fixture

@@ -71,8 +71,16 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
         depends_on=("profiles", "mentors"),
         render=render_results,
     )
+    # Suggestions are the member's own: worked out for them on the first page of the unfiltered list.
+    suggestions = (
+        selectors.mentor_suggestions(viewer=request.user, viewer_tz=viewer_zone(request))
+        if audience == "members" and not query and not after and not before
+        else []
+    )
     return render(
-        request, "mentorship/mentor_list.html", {"filter_form": cached_form(mentor_filter.form), "results": results}
+        request,
+        "mentorship/mentor_list.html",
+        {"filter_form": cached_form(mentor_filter.form), "results": results, "suggestions": suggestions},
     )
 
 

@@ -68,7 +68,8 @@ def test_deleting_a_session_bumps_only_when_it_was_held(booking, bumped):
     assert (pending_gone, held_gone) == (set(), {"mentors"})
 
 
-def test_weekly_hours_bump_the_mentor_list_when_their_days_change(mentor, bumped):
+def test_weekly_hours_bump_the_mentor_list_when_their_days_or_times_change(mentor, bumped):
+    # (the list's "weekly hours in my day" filter and the suggestions read the times)
     with bumped() as added:
         rule = AvailabilityRuleFactory(mentor=mentor, weekday=2)
     with bumped() as retimed:
@@ -80,7 +81,8 @@ def test_weekly_hours_bump_the_mentor_list_when_their_days_change(mentor, bumped
     with bumped() as removed:
         rule.delete()
 
-    assert (added, retimed, moved, removed) == ({"mentors"}, set(), {"mentors"}, {"mentors"})
+    hours = {"mentors", "mentor-hours"}
+    assert (added, retimed, moved, removed) == (hours, hours, hours, hours)
 
 
 def test_extra_hours_and_blocked_dates_bump_the_mentor_list_for_their_date_only(mentor, bumped):
@@ -118,7 +120,7 @@ def test_a_mentors_settings_bump_what_shows_them(mentor, bumped):
 
     # then: the list shows an approved mentor's expertise; a member's page whether they are listed
     assert (link, link_whole_save, expertise, suspended, suspended_edit) == (
-        set(), set(), {"mentors"}, {"mentors", "profiles"}, set()
+        set(), set(), {"mentors"}, {"mentors", "profiles", "mentor-hours"}, set()
     )  # fmt: skip
 
 

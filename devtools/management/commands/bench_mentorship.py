@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from core.pagecache import bump_pages
 from mentorship.models import AvailabilityRule, Booking, Feedback, Mentor, SessionType
-from mentorship.selectors import mentor_slots
+from mentorship.selectors import mentor_slots, mentor_suggestions
 from mentorship.slots import Busy, WeeklyHours, compute_slots
 from network.models import Profile, User
 
@@ -113,7 +113,7 @@ class Command(BaseCommand):
         if types[0].pk is None:
             types = list(SessionType.objects.filter(mentor__in=mentor_rows).order_by("mentor_id"))
         mentee = User.objects.create(email="bench-mentee@bench.rabta.pk", password=password)
-        Profile.objects.create(user=mentee, display_name="Bench Founder")
+        Profile.objects.create(user=mentee, display_name="Bench Founder", timezone="Asia/Karachi")
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
         first = mentor_rows[0]
         Booking.objects.bulk_create(
@@ -140,6 +140,32 @@ class Command(BaseCommand):
         self.stdout.write(
             f"slots from the database, one mentor, 8 weeks, 100 bookings: {len(slots)} slots, "
             f"{slot_queries} queries, p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+        )
+        # Every mentor free to book, as the periodic job leaves them: the suggestions and the soonest
+        # order then have the whole list to work through.
+        Mentor.objects.filter(pk__in=[m.pk for m in mentor_rows]).update(
+            next_free_at=now + timedelta(days=1), next_free_stale_at=now + timedelta(hours=6)
+        )
+        karachi = ZoneInfo("Asia/Karachi")
+
+        def suggest_cold():
+            bump_pages("mentor-hours")  # as after a change to weekly hours: the shared ranking is made again
+            return mentor_suggestions(viewer=mentee, viewer_tz=karachi)
+
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            found = suggest_cold()
+        p50, p95 = timed(suggest_cold, repeat)
+        self.stdout.write(
+            f"suggestions for a founder in Karachi, {count} mentors free to book, {3 * count} weekly hours, "
+            f"ranked afresh: {len(found)} found, {len(queries)} queries, p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+        )
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            mentor_suggestions(viewer=mentee, viewer_tz=karachi)
+        p50, p95 = timed(lambda: mentor_suggestions(viewer=mentee, viewer_tz=karachi), repeat)
+        self.stdout.write(
+            f"suggestions, the shared ranking kept: {len(queries)} queries, p50 {p50:.1f} ms, p95 {p95:.1f} ms"
         )
         client = Client()
         client.force_login(mentee)
@@ -194,6 +220,8 @@ class Command(BaseCommand):
             ("by name", ""),
             ("most sessions held", "?sort=sessions"),
             ("highest rated", "?sort=rating"),
+            ("soonest free", "?sort=soonest"),
+            ("with weekly hours in my evenings", "?hours=evening"),
         ]:
             fresh(f"/mentors/{query}")
             connection.queries_log.clear()  # a full log (9,000 entries) would count nothing
