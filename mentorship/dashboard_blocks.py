@@ -28,7 +28,11 @@ def mentoring_blocks(*, user) -> list[Block]:
     if not is_member(user):
         return []
     now = timezone.now()
-    blocks = _mentee_blocks(user=user, now=now) + _suggestion_blocks(user=user, now=now)
+    home = selectors.mentee_home(user=user, now=now)
+    blocks = _mentee_blocks(home=home, now=now)
+    # Mentors to meet, for those who come for mentoring: founders, and members who have booked.
+    if home["total"] or selectors.belongs_to_a_startup(user=user):
+        blocks += _suggestion_blocks(user=user, now=now)
     if can_manage_mentoring(user):
         blocks += _mentor_blocks(mentor=selectors.mentor_get_for_user(user=user), now=now)
     if can_vet_mentors(user):
@@ -50,8 +54,7 @@ def _next_session(booking, *, other: str, now, tz: ZoneInfo | None = None) -> It
     )
 
 
-def _mentee_blocks(*, user, now) -> list[Block]:
-    home = selectors.mentee_home(user=user, now=now)
+def _mentee_blocks(*, home: dict, now) -> list[Block]:
     if not home["total"]:
         return []
     items = []

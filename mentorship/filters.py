@@ -40,9 +40,9 @@ class MentorFilter(django_filters.FilterSet):
     hours = django_filters.ChoiceFilter(
         label=_("Weekly hours in my day"),
         choices=[
-            ("morning", _("Mornings (08:00–12:00)")),
-            ("afternoon", _("Afternoons (12:00–17:00)")),
-            ("evening", _("Evenings (17:00–22:00)")),
+            ("morning", _("Mornings, 8–12")),
+            ("afternoon", _("Afternoons, 12–17")),
+            ("evening", _("Evenings, 17–22")),
         ],
         empty_label=_("Any time"),
         method="filter_hours",

@@ -316,8 +316,9 @@ def mentor_suggestions(*, viewer, viewer_tz: ZoneInfo, now: datetime | None = No
     from core.pagecache import cached_value
 
     now = now or timezone.now()
-    profile = Profile.objects.filter(user=viewer).first()
-    if profile is None:
+    try:
+        profile = viewer.profile  # loaded with the member for a request
+    except Profile.DoesNotExist:
         return []
     sector_ids = sorted(
         set(profile.sectors.values_list("pk", flat=True))
@@ -363,6 +364,10 @@ def mentor_suggestions(*, viewer, viewer_tz: ZoneInfo, now: datetime | None = No
         for pk, sectors, languages, evening in chosen
         if pk in mentors
     ][:limit]
+
+
+def belongs_to_a_startup(*, user) -> bool:
+    return Organisation.objects.filter(kind=Organisation.Kind.STARTUP, memberships__user=user).exists()
 
 
 def _suggestion_ranking(*, sector_ids: list[int], language_ids: list[int], viewer_tz: ZoneInfo, now: datetime):

@@ -74,7 +74,7 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
     # Suggestions are the member's own: worked out for them on the first page of the unfiltered list.
     suggestions = (
         selectors.mentor_suggestions(viewer=request.user, viewer_tz=viewer_zone(request))
-        if audience == "members" and not query and not after and not before
+        if audience == "members" and not after and not before and not _narrowed(mentor_filter)
         else []
     )
     return render(
@@ -82,6 +82,11 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
         "mentorship/mentor_list.html",
         {"filter_form": cached_form(mentor_filter.form), "results": results, "suggestions": suggestions},
     )
+
+
+def _narrowed(mentor_filter: MentorFilter) -> bool:
+    """Whether the viewer narrowed the list: any filter given a value (the order alone narrows nothing)."""
+    return any(mentor_filter.form.data.get(name) for name in mentor_filter.form.fields if name != "sort")
 
 
 @require_GET

@@ -208,11 +208,13 @@ def test_the_mentor_list_shows_a_members_suggestions_with_why_on_its_first_unfil
 
     first = suggested(client.get("/mentors/"))
     filtered = suggested(client.get("/mentors/", {"sector": "fintech"}))
+    blank_search = suggested(client.get("/mentors/", {"q": "", "sector": "", "sort": "soonest"}))
 
     assert card_names(first) == ["Both Farid"]
     why = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'<p class="why">(.*?)</p>', first, re.S).group(1)).split())
     assert why == "Shares FinTech · Speaks Urdu · 14 h a week in your evenings"
     assert filtered == ""
+    assert card_names(blank_search) == ["Both Farid"]  # an empty search and an order narrow nothing
 
 
 @pytest.mark.django_db
