@@ -18,6 +18,7 @@ from mentorship.models import Feedback, Mentor
 from mentorship.permissions import RoomState, can_manage_mentoring, can_moderate_reviews, can_vet_mentors, room_state
 from network.dashboard_blocks import Block, Item
 from network.permissions import is_member
+from network.selectors import belongs_to_a_startup
 
 
 def _when(moment, tz: ZoneInfo | None = None) -> str:
@@ -31,7 +32,7 @@ def mentoring_blocks(*, user) -> list[Block]:
     home = selectors.mentee_home(user=user, now=now)
     blocks = _mentee_blocks(home=home, now=now)
     # Mentors to meet, for those who come for mentoring: founders, and members who have booked.
-    if home["total"] or selectors.belongs_to_a_startup(user=user):
+    if home["total"] or belongs_to_a_startup(user=user):
         blocks += _suggestion_blocks(user=user, now=now)
     if can_manage_mentoring(user):
         blocks += _mentor_blocks(mentor=selectors.mentor_get_for_user(user=user), now=now)

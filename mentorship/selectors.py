@@ -224,8 +224,7 @@ def viewer_days(*, viewer_tz: ZoneInfo, now: datetime, count: int = 7) -> list[d
 def mentor_hours_in_part(*, rules: QuerySet[AvailabilityRule], viewer_tz: ZoneInfo, part: str, now: datetime) -> dict:
     """For each mentor of these weekly ``rules``, how much of their hours falls in ``part`` of the
     viewer's day over the coming week (``DAY_PARTS``): ``{mentor id: hours}``, the soonest free
-    mentor first. One query (of weekly hours only: converting a time for each row is most of its
-    cost); each day's hours in each zone are worked out once."""
+    mentor first. One query; each day's hours in each zone, and each week's, are worked out once."""
     weekly: dict[int, list[tuple]] = {}
     zones: dict[int, str] = {}
     for pk, zone, weekday, start, end in rules.values_list(
@@ -364,10 +363,6 @@ def mentor_suggestions(*, viewer, viewer_tz: ZoneInfo, now: datetime | None = No
         for pk, sectors, languages, evening in chosen
         if pk in mentors
     ][:limit]
-
-
-def belongs_to_a_startup(*, user) -> bool:
-    return Organisation.objects.filter(kind=Organisation.Kind.STARTUP, memberships__user=user).exists()
 
 
 def _suggestion_ranking(*, sector_ids: list[int], language_ids: list[int], viewer_tz: ZoneInfo, now: datetime):

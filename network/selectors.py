@@ -71,6 +71,11 @@ def startup_list_managed_by(*, user) -> QuerySet[Organisation]:
     ).order_by("name")
 
 
+def belongs_to_a_startup(*, user) -> bool:
+    """Whether ``user`` is on the team of any startup, in any role."""
+    return Organisation.objects.filter(kind=Organisation.Kind.STARTUP, memberships__user=user).exists()
+
+
 def centre_get(*, slug: str) -> Organisation | None:
     """An incubator, centre of excellence or tech park by its address; None for a startup or no one."""
     return Organisation.objects.filter(slug=slug).exclude(kind=Organisation.Kind.STARTUP).first() if slug else None
